@@ -1,0 +1,133 @@
+"""The one place that chooses adapters: settings in, a wired application out."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from billify import services
+from billify.adapters.local.clock import SystemClock
+from billify.adapters.local.files import FileBlobStore
+from billify.adapters.local.mailers import OutboxMailer, SmtpMailer, SmtpSettings
+from billify.adapters.local.sqlite_queue import SqliteQueue
+from billify.adapters.local.sqlite_repository import SqliteInvoiceRepository
+from billify.config import Settings
+from billify.domain.models import Invoice
+from billify.domain.reports import Month
+from billify.domain.uploads import Upload
+from billify.ports import (
+    BlobStore,
+    Clock,
+    Extractor,
+    InvoiceMessage,
+    InvoiceQueue,
+    InvoiceRepository,
+    Mailer,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Billify:
+    """The application: the use cases bound to one set of adapters."""
+
+    settings: Settings
+    blobs: BlobStore
+    queue: InvoiceQueue
+    repository: InvoiceRepository
+    mailer: Mailer
+    extractor: Extractor
+    clock: Clock
+
+    @property
+    def processing(self) -> services.Processing:
+        return services.Processing(
+            blobs=self.blobs,
+            repository=self.repository,
+            extractor=self.extractor,
+            mailer=self.mailer,
+            clock=self.clock,
+            timezone=self.settings.tz,
+            review_threshold=self.settings.review_threshold,
+        )
+
+    def submit(self, upload: Upload) -> services.Submitted:
+        return services.submit_invoice(
+            upload, blobs=self.blobs, queue=self.queue, repository=self.repository, clock=self.clock
+        )
+
+    def process(self, message: InvoiceMessage) -> Invoice | None:
+        return services.process_invoice(message, self.processing)
+
+    def mark_failed(self, invoice_id: str, reason: str) -> Invoice | None:
+        return services.mark_failed(invoice_id, reason, self.processing)
+
+    def send_monthly_reports(self, month: Month) -> services.ReportRun:
+        return services.send_monthly_reports(
+            month,
+            repository=self.repository,
+            mailer=self.mailer,
+            clock=self.clock,
+            timezone=self.settings.tz,
+        )
+
+
+@dataclass
+class LocalBillify(Billify):
+    """The embedded default: the queue is the local SQLite queue the worker consumes."""
+
+    queue: SqliteQueue
+
+    def handle_dead_letter(self, body: dict[str, Any], error: str) -> None:
+        invoice_id = str(body.get("invoice_id", ""))
+        try:
+            self.mark_failed(invoice_id, f"gave up after repeated failures: {error}")
+        except Exception:  # the dead letter is kept; retrying it from there finishes the job
+            log.exception("could not mark dead-lettered invoice %s as failed", invoice_id)
+
+
+def build_mailer(settings: Settings) -> Mailer:
+    if settings.smtp_host:
+        smtp = SmtpSettings(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_user,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            tls=settings.smtp_tls,
+            timeout=settings.smtp_timeout,
+        )
+        return SmtpMailer(smtp, settings.mail_from)
+    return OutboxMailer(settings.outbox_dir, settings.mail_from)
+
+
+def build_extractor() -> Extractor:
+    from billify.adapters.local.bundled_extractor import BundledExtractor
+
+    return BundledExtractor()
+
+
+def build_local(settings: Settings | None = None, **overrides: Any) -> LocalBillify:
+    """Wire the embedded default. ``overrides`` replace adapters (tests pass fakes this way)."""
+    settings = settings or Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    components: dict[str, Any] = {
+        "blobs": overrides.get("blobs") or FileBlobStore(settings.blob_dir),
+        "queue": overrides.get("queue")
+        or SqliteQueue(
+            settings.queue_path,
+            visibility_timeout=settings.visibility_timeout,
+            max_attempts=settings.max_attempts,
+            backoff_base=settings.retry_backoff,
+            backoff_max=settings.retry_backoff_max,
+        ),
+        "repository": overrides.get("repository")
+        or SqliteInvoiceRepository(settings.database_path),
+        "mailer": overrides.get("mailer") or build_mailer(settings),
+        "extractor": overrides.get("extractor") or build_extractor(),
+        "clock": overrides.get("clock") or SystemClock(),
+    }
+    app = LocalBillify(settings=settings, **components)
+    app.queue.on_dead_letter = app.handle_dead_letter
+    return app

@@ -1,0 +1,65 @@
+"""Settings, read once from ``BILLIFY_*`` environment variables and validated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BILLIFY_", frozen=True)
+
+    data_dir: Path = Path("./var")
+    timezone: str = "UTC"
+    mail_from: str = "Billify <billify@localhost>"
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_tls: Literal["none", "starttls", "ssl"] = "none"
+    smtp_timeout: float = Field(default=30.0, gt=0)
+    # An invoice whose total is read with less confidence than this is marked needs_review.
+    review_threshold: float = Field(default=0.5, ge=0, le=1)
+    # Queue: a message leased and not finished within this many seconds is delivered again.
+    visibility_timeout: float = Field(default=300.0, gt=0)
+    max_attempts: int = Field(default=5, ge=1)
+    retry_backoff: float = Field(default=5.0, ge=0)
+    retry_backoff_max: float = Field(default=600.0, ge=0)
+    workers: int = Field(default=1, ge=0, le=16)
+    poll_interval: float = Field(default=0.5, gt=0)
+    # Monthly report: minute and hour on the 1st, in ``timezone``.
+    report_hour: int = Field(default=0, ge=0, le=23)
+    report_minute: int = Field(default=5, ge=0, le=59)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "billify.sqlite3"
+
+    @property
+    def queue_path(self) -> Path:
+        return self.data_dir / "queue.sqlite3"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"

@@ -1,0 +1,170 @@
+"""Domain records: what an invoice is, what extraction found, who uploaded it.
+
+Money is always ``Decimal``; dates are ``datetime.date``; timestamps are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+EXTRACTED_FIELDS = (
+    "total",
+    "subtotal",
+    "tax",
+    "amount_due",
+    "currency",
+    "vendor",
+    "vendor_address",
+    "date",
+    "invoice_number",
+    "line_items",
+)
+
+
+class UnreadableDocument(ValueError):
+    """The document cannot be read at all (corrupt, encrypted, no pages): retrying won't help."""
+
+
+class InvoiceStatus(StrEnum):
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    PROCESSED = "processed"
+    NEEDS_REVIEW = "needs_review"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Uploader:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class LineItem:
+    description: str
+    quantity: Decimal | None = None
+    unit_price: Decimal | None = None
+    amount: Decimal | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "description": self.description,
+            "quantity": _dec(self.quantity),
+            "unit_price": _dec(self.unit_price),
+            "amount": _dec(self.amount),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LineItem:
+        return cls(
+            description=str(data.get("description") or ""),
+            quantity=_to_dec(data.get("quantity")),
+            unit_price=_to_dec(data.get("unit_price")),
+            amount=_to_dec(data.get("amount")),
+        )
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """The fields read from one document, each with a confidence in 0..1.
+
+    ``source`` says how they were read: ``ocr``, ``pdf-text``, ``e-invoice`` or ``textract``.
+    """
+
+    total: Decimal | None = None
+    subtotal: Decimal | None = None
+    tax: Decimal | None = None
+    amount_due: Decimal | None = None
+    currency: str | None = None
+    vendor: str | None = None
+    vendor_address: str | None = None
+    date: dt.date | None = None
+    invoice_number: str | None = None
+    line_items: tuple[LineItem, ...] = ()
+    confidence: dict[str, float] = field(default_factory=dict)
+    source: str = "ocr"
+    pages: int = 1
+
+    def confidence_of(self, name: str) -> float:
+        return self.confidence.get(name, 0.0)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict: amounts as decimal strings, date ISO, null where unknown."""
+        return {
+            "total": _dec(self.total),
+            "subtotal": _dec(self.subtotal),
+            "tax": _dec(self.tax),
+            "amount_due": _dec(self.amount_due),
+            "currency": self.currency,
+            "vendor": self.vendor,
+            "vendor_address": self.vendor_address,
+            "date": self.date.isoformat() if self.date else None,
+            "invoice_number": self.invoice_number,
+            "line_items": [item.to_json() for item in self.line_items],
+            "confidence": {k: round(v, 3) for k, v in sorted(self.confidence.items())},
+            "source": self.source,
+            "pages": self.pages,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Extraction:
+        raw_date = data.get("date")
+        return cls(
+            total=_to_dec(data.get("total")),
+            subtotal=_to_dec(data.get("subtotal")),
+            tax=_to_dec(data.get("tax")),
+            amount_due=_to_dec(data.get("amount_due")),
+            currency=data.get("currency"),
+            vendor=data.get("vendor"),
+            vendor_address=data.get("vendor_address"),
+            date=dt.date.fromisoformat(raw_date) if raw_date else None,
+            invoice_number=data.get("invoice_number"),
+            line_items=tuple(LineItem.from_json(i) for i in data.get("line_items") or ()),
+            confidence={k: float(v) for k, v in (data.get("confidence") or {}).items()},
+            source=str(data.get("source") or "ocr"),
+            pages=int(data.get("pages") or 1),
+        )
+
+
+@dataclass(frozen=True)
+class Invoice:
+    """One uploaded document and what became of it (one row in the invoices table)."""
+
+    id: str
+    uploader: Uploader
+    blob_key: str
+    media_type: str
+    file_hash: str
+    file_size: int
+    received_at: dt.datetime
+    original_filename: str | None = None
+    status: InvoiceStatus = InvoiceStatus.QUEUED
+    extraction: Extraction | None = None
+    error: str | None = None
+    processed_at: dt.datetime | None = None
+    notice_sent_at: dt.datetime | None = None
+
+    @property
+    def total(self) -> Decimal | None:
+        return self.extraction.total if self.extraction else None
+
+    @property
+    def currency(self) -> str | None:
+        return self.extraction.currency if self.extraction else None
+
+    def with_changes(self, **changes: Any) -> Invoice:
+        return replace(self, **changes)
+
+
+def _dec(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+def _to_dec(value: object) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    return Decimal(str(value))

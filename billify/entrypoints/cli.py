@@ -1,0 +1,208 @@
+"""The ``billify`` command."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+
+from billify.bootstrap import LocalBillify, build_local
+from billify.config import Settings
+from billify.domain.reports import Month
+from billify.domain.uploads import UploadRejected, detect_media_type
+
+cli = typer.Typer(
+    help="Billify: upload invoices, get told what you spent.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        typer.echo(f"error: invalid configuration:\n{error}", err=True)
+        raise typer.Exit(2) from error
+
+
+def _app(**overrides: Any) -> LocalBillify:
+    return build_local(_settings(), **overrides)
+
+
+def _logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[
+        int | None, typer.Option(help="Extraction worker threads (default BILLIFY_WORKERS)")
+    ] = None,
+) -> None:
+    """Run the HTTP API, the extraction worker(s) and the monthly scheduler in one process."""
+    import uvicorn
+
+    from billify.entrypoints.http import create_app
+    from billify.entrypoints.runtime import background_services
+
+    _logging()
+    app = _app()
+    count = app.settings.workers if workers is None else workers
+    api = create_app(app, background=lambda: background_services(app, workers=count))
+    uvicorn.run(api, host=host, port=port, log_level="info")
+
+
+@cli.command()
+def worker() -> None:
+    """Run an extraction worker alone (several may run beside one API)."""
+    from billify.entrypoints.worker import Worker
+
+    _logging()
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    Worker(_app(), stop).run()
+
+
+@cli.command()
+def extract(
+    files: Annotated[list[Path], typer.Argument(help="Invoices or receipts to read")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line")] = False,
+) -> None:
+    """Read invoices and print what was found (nothing is stored or sent)."""
+    from billify.bootstrap import build_extractor
+
+    extractor = build_extractor()
+    failures = 0
+    for path in files:
+        started = time.perf_counter()
+        try:
+            content = path.read_bytes()
+            media_type, _ = detect_media_type(content)
+            result = extractor.extract(content, media_type).to_json()
+        except (OSError, UploadRejected, ValueError) as error:
+            failures += 1
+            message = getattr(error, "message", None) or str(error)
+            typer.echo(f"error: {path}: {message}", err=True)
+            continue
+        record = {"file": str(path), **result, "seconds": round(time.perf_counter() - started, 3)}
+        typer.echo(json.dumps(record) if as_json else _describe(record))
+    if failures:
+        raise typer.Exit(1)
+
+
+def _describe(record: dict[str, Any]) -> str:
+    confidence = record["confidence"]
+    lines = [f"{record['file']}  ({record['seconds']} s, {record['source']})"]
+    for field in ("vendor", "date", "total", "subtotal", "tax", "currency", "invoice_number"):
+        value = record.get(field)
+        shown = "-" if value is None else value
+        lines.append(f"  {field:<15} {shown!s:<40} {confidence.get(field, 0):.2f}")
+    lines.append(f"  {'line_items':<15} {len(record['line_items'])}")
+    return "\n".join(lines)
+
+
+@cli.command()
+def report(
+    month: Annotated[
+        str | None, typer.Option(help="YYYY-MM; default: last month in BILLIFY_TIMEZONE")
+    ] = None,
+) -> None:
+    """Send the monthly reports by hand (users already sent theirs are skipped)."""
+    from billify.entrypoints.runtime import report_last_month
+
+    _logging()
+    app = _app(extractor=_no_extractor())
+    if month is None:
+        run = report_last_month(app)
+    else:
+        try:
+            chosen = Month.parse(month)
+        except ValueError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(2) from error
+        run = app.send_monthly_reports(chosen)
+    typer.echo(
+        f"{run.month}: {len(run.sent)} sent, {len(run.already_sent)} already sent, "
+        f"{len(run.failed)} failed"
+    )
+    for email, reason in run.failed.items():
+        typer.echo(f"  failed: {email}: {reason}", err=True)
+    if run.failed:
+        raise typer.Exit(1)
+
+
+@cli.command("dead-letters")
+def dead_letters(
+    retry: Annotated[bool, typer.Option("--retry", help="Re-queue them")] = False,
+    ids: Annotated[
+        list[int] | None, typer.Option("--id", help="Only this dead letter (repeatable)")
+    ] = None,
+) -> None:
+    """List messages that failed every attempt, or re-queue them with --retry."""
+    app = _app(extractor=_no_extractor())
+    if retry:
+        count = app.queue.retry_dead_letters(ids or None)
+        typer.echo(f"re-queued {count} message(s)")
+        return
+    letters = [d for d in app.queue.dead_letters() if not ids or d.id in ids]
+    if not letters:
+        typer.echo("no dead letters")
+    for letter in letters:
+        failed = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(letter.failed_at))
+        typer.echo(
+            f"{letter.id}\t{failed}Z\tattempts={letter.attempts}\t"
+            f"invoice={letter.body.get('invoice_id')}\t{letter.last_error}"
+        )
+
+
+@cli.command("eval")
+def evaluate(
+    manifest: Annotated[Path, typer.Argument(help="manifest.jsonl of a labelled set")],
+    limit: Annotated[int | None, typer.Option(help="Only the first N documents")] = None,
+    predictions: Annotated[
+        Path | None, typer.Option(help="Also write predictions (JSON lines) here")
+    ] = None,
+) -> None:
+    """Measure extraction accuracy and speed on a labelled manifest."""
+    from billify.bootstrap import build_extractor
+    from billify.evaluation import evaluate as run_evaluation
+
+    if not manifest.is_file():
+        typer.echo(f"error: no such manifest: {manifest}", err=True)
+        raise typer.Exit(2)
+    report = run_evaluation(manifest, build_extractor(), limit=limit)
+    typer.echo(report.format())
+    if predictions is not None:
+        report.write_predictions(predictions)
+
+
+def _no_extractor() -> Any:
+    """Commands that never extract skip loading the OCR engine."""
+
+    class NoExtractor:
+        def extract(self, document: bytes, media_type: str) -> Any:
+            raise RuntimeError("this command does not extract")
+
+    return NoExtractor()
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""The interfaces the services need; one adapter per place implements each (local, AWS)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from billify.domain.emails import OutgoingEmail
+from billify.domain.models import Extraction, Invoice
+
+
+class BlobStore(Protocol):
+    def put(self, key: str, data: bytes, media_type: str) -> None:
+        """Store durably: returns only once the bytes would survive a crash."""
+
+    def get(self, key: str) -> bytes: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class InvoiceMessage:
+    """What the upload step hands the extract step."""
+
+    invoice_id: str
+    blob_key: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"invoice_id": self.invoice_id, "blob_key": self.blob_key}
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> InvoiceMessage:
+        return cls(invoice_id=str(data["invoice_id"]), blob_key=str(data["blob_key"]))
+
+
+class InvoiceQueue(Protocol):
+    def enqueue(self, message: InvoiceMessage) -> None:
+        """Queue durably: returns only once the message would survive a crash."""
+
+
+class InvoiceRepository(Protocol):
+    def add(self, invoice: Invoice) -> None: ...
+
+    def get(self, invoice_id: str) -> Invoice | None: ...
+
+    def save(self, invoice: Invoice) -> None:
+        """Overwrite the stored record with this one (same id)."""
+
+    def delete(self, invoice_id: str) -> None: ...
+
+    def find_by_hash(self, email: str, file_hash: str) -> Invoice | None: ...
+
+    def received_between(
+        self, start: dt.datetime, end: dt.datetime, email: str | None = None
+    ) -> Iterator[Invoice]:
+        """Invoices received in [start, end), oldest first; one user's when email is given."""
+
+    def report_sent(self, month: str, email: str) -> bool: ...
+
+    def mark_report_sent(self, month: str, email: str, sent_at: dt.datetime) -> None: ...
+
+
+class Mailer(Protocol):
+    def send(self, email: OutgoingEmail) -> None:
+        """Deliver or raise. Delivering the same ``email.key`` twice must not duplicate it
+        where the transport allows (the outbox overwrites; SMTP carries a stable Message-ID)."""
+
+
+class Extractor(Protocol):
+    def extract(self, document: bytes, media_type: str) -> Extraction: ...
+
+
+class Clock(Protocol):
+    def now(self) -> dt.datetime:
+        """Timezone-aware current time."""

@@ -1,0 +1,197 @@
+"""Use cases. Each takes the ports it needs as arguments, so local and AWS run the same code."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from billify.domain import notifications
+from billify.domain.models import Extraction, Invoice, InvoiceStatus, UnreadableDocument, Uploader
+from billify.domain.reports import Month, Spending, spending_by_user
+from billify.domain.uploads import Upload
+from billify.ports import (
+    BlobStore,
+    Clock,
+    Extractor,
+    InvoiceMessage,
+    InvoiceQueue,
+    InvoiceRepository,
+    Mailer,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Submitted:
+    invoice: Invoice
+    duplicate: bool = False
+
+
+def submit_invoice(
+    upload: Upload,
+    *,
+    blobs: BlobStore,
+    queue: InvoiceQueue,
+    repository: InvoiceRepository,
+    clock: Clock,
+) -> Submitted:
+    """Store the file, record the invoice as queued, queue it. Nothing is left half-done: if a
+    later step fails, the earlier ones are undone and the error propagates."""
+    existing = repository.find_by_hash(upload.email, upload.file_hash)
+    if existing is not None:
+        return Submitted(existing, duplicate=True)
+    received_at = clock.now()
+    invoice_id = uuid.uuid4().hex  # random: ids are unguessable
+    blob_key = f"invoices/{received_at:%Y/%m}/{invoice_id}{upload.extension}"
+    invoice = Invoice(
+        id=invoice_id,
+        uploader=Uploader(upload.name, upload.email),
+        blob_key=blob_key,
+        media_type=upload.media_type,
+        file_hash=upload.file_hash,
+        file_size=len(upload.content),
+        received_at=received_at,
+        original_filename=upload.original_filename,
+    )
+    blobs.put(blob_key, upload.content, upload.media_type)
+    try:
+        repository.add(invoice)
+        try:
+            queue.enqueue(InvoiceMessage(invoice_id, blob_key))
+        except Exception:
+            repository.delete(invoice_id)
+            raise
+    except Exception:
+        blobs.delete(blob_key)
+        raise
+    return Submitted(invoice)
+
+
+@dataclass(frozen=True)
+class Processing:
+    """What processing an invoice needs: the ports and the review threshold."""
+
+    blobs: BlobStore
+    repository: InvoiceRepository
+    extractor: Extractor
+    mailer: Mailer
+    clock: Clock
+    timezone: ZoneInfo
+    review_threshold: float = 0.5
+
+
+def process_invoice(message: InvoiceMessage, deps: Processing) -> Invoice | None:
+    """Extract, record, notify. Idempotent: a redelivered message neither extracts again once the
+    result is stored nor sends a second notice once one is recorded as sent."""
+    invoice = deps.repository.get(message.invoice_id)
+    if invoice is None:
+        log.warning("message for unknown invoice %s dropped", message.invoice_id)
+        return None
+    if invoice.notice_sent_at is not None:
+        log.info("invoice %s already processed and notified; duplicate ignored", invoice.id)
+        return invoice
+    if invoice.status in (InvoiceStatus.QUEUED, InvoiceStatus.PROCESSING):
+        invoice = _extract(invoice, deps)
+    return _notify(invoice, deps)
+
+
+def mark_failed(invoice_id: str, reason: str, deps: Processing) -> Invoice | None:
+    """Give up on an invoice (e.g. dead-lettered after retries): record why and tell the user."""
+    invoice = deps.repository.get(invoice_id)
+    if invoice is None or invoice.notice_sent_at is not None:
+        return invoice
+    if invoice.status not in (InvoiceStatus.QUEUED, InvoiceStatus.PROCESSING):
+        # Extraction succeeded and only the notice failed (mail down): keep the result.
+        invoice = invoice.with_changes(error=reason[:500])
+        deps.repository.save(invoice)
+        return invoice
+    invoice = invoice.with_changes(status=InvoiceStatus.FAILED, error=reason[:500])
+    deps.repository.save(invoice)
+    return _notify(invoice, deps)
+
+
+def _extract(invoice: Invoice, deps: Processing) -> Invoice:
+    deps.repository.save(invoice.with_changes(status=InvoiceStatus.PROCESSING))
+    document = deps.blobs.get(invoice.blob_key)
+    try:
+        extraction = deps.extractor.extract(document, invoice.media_type)
+    except UnreadableDocument as error:
+        # Permanent: retrying the same bytes cannot help.
+        processed = invoice.with_changes(
+            status=InvoiceStatus.FAILED, error=str(error)[:500], processed_at=deps.clock.now()
+        )
+    else:
+        processed = invoice.with_changes(
+            status=_status_for(extraction, deps.review_threshold),
+            extraction=extraction,
+            error=None,
+            processed_at=deps.clock.now(),
+        )
+    deps.repository.save(processed)
+    return processed
+
+
+def _status_for(extraction: Extraction, threshold: float) -> InvoiceStatus:
+    trusted = extraction.total is not None and extraction.confidence_of("total") >= threshold
+    return InvoiceStatus.PROCESSED if trusted else InvoiceStatus.NEEDS_REVIEW
+
+
+def _notify(invoice: Invoice, deps: Processing) -> Invoice:
+    if invoice.status == InvoiceStatus.FAILED:
+        email = notifications.failure_notice(invoice, invoice.error or "the file could not be read")
+    else:
+        month = Month.containing(invoice.received_at, deps.timezone)
+        email = notifications.invoice_notice(invoice, month, _month_to_date(invoice, month, deps))
+    deps.mailer.send(email)  # raises when it cannot send: the queue retries the message
+    notified = invoice.with_changes(notice_sent_at=deps.clock.now())
+    deps.repository.save(notified)
+    return notified
+
+
+def _month_to_date(invoice: Invoice, month: Month, deps: Processing) -> Spending:
+    start, end = month.bounds(deps.timezone)
+    invoices = {
+        i.id: i for i in deps.repository.received_between(start, end, invoice.uploader.email)
+    }
+    invoices[invoice.id] = invoice
+    ordered = sorted(invoices.values(), key=lambda i: i.received_at)
+    return Spending(invoice.uploader, tuple(ordered))
+
+
+@dataclass
+class ReportRun:
+    month: Month
+    sent: list[str] = field(default_factory=list)
+    already_sent: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def send_monthly_reports(
+    month: Month,
+    *,
+    repository: InvoiceRepository,
+    mailer: Mailer,
+    clock: Clock,
+    timezone: ZoneInfo,
+) -> ReportRun:
+    """One report per user who uploaded in ``month``. Safe to run again: users already sent a
+    report for that month are skipped, so a crash halfway is finished by the next run."""
+    start, end = month.bounds(timezone)
+    run = ReportRun(month)
+    for spending in spending_by_user(repository.received_between(start, end)):
+        email = spending.uploader.email
+        if repository.report_sent(str(month), email):
+            run.already_sent.append(email)
+            continue
+        try:
+            mailer.send(notifications.monthly_report(month, spending))
+        except Exception as error:  # one user's failure must not stop the others' reports
+            log.exception("monthly report for %s failed", email)
+            run.failed[email] = str(error)
+            continue
+        repository.mark_report_sent(str(month), email, clock.now())
+        run.sent.append(email)
+    return run

@@ -1,0 +1,144 @@
+"""In-memory adapters for unit tests. Type-checked against the ports (see ``_checks`` below)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from billify.domain.emails import OutgoingEmail
+from billify.domain.models import Extraction, Invoice
+from billify.ports import (
+    BlobStore,
+    Clock,
+    Extractor,
+    InvoiceMessage,
+    InvoiceQueue,
+    InvoiceRepository,
+    Mailer,
+)
+
+
+class FakeBlobStore:
+    def __init__(self) -> None:
+        self.blobs: dict[str, bytes] = {}
+
+    def put(self, key: str, data: bytes, media_type: str) -> None:
+        self.blobs[key] = data
+
+    def get(self, key: str) -> bytes:
+        return self.blobs[key]
+
+    def delete(self, key: str) -> None:
+        self.blobs.pop(key, None)
+
+
+class FakeQueue:
+    def __init__(self, fail: bool = False) -> None:
+        self.messages: list[InvoiceMessage] = []
+        self.fail = fail
+
+    def enqueue(self, message: InvoiceMessage) -> None:
+        if self.fail:
+            raise ConnectionError("queue unavailable")
+        self.messages.append(message)
+
+
+class FakeRepository:
+    def __init__(self) -> None:
+        self.invoices: dict[str, Invoice] = {}
+        self.reports: dict[tuple[str, str], dt.datetime] = {}
+
+    def add(self, invoice: Invoice) -> None:
+        assert invoice.id not in self.invoices
+        self.invoices[invoice.id] = invoice
+
+    def get(self, invoice_id: str) -> Invoice | None:
+        return self.invoices.get(invoice_id)
+
+    def save(self, invoice: Invoice) -> None:
+        assert invoice.id in self.invoices
+        self.invoices[invoice.id] = invoice
+
+    def delete(self, invoice_id: str) -> None:
+        self.invoices.pop(invoice_id, None)
+
+    def find_by_hash(self, email: str, file_hash: str) -> Invoice | None:
+        matches = [
+            i for i in self.invoices.values()
+            if i.uploader.email == email and i.file_hash == file_hash
+        ]
+        return min(matches, key=lambda i: i.received_at) if matches else None
+
+    def received_between(
+        self, start: dt.datetime, end: dt.datetime, email: str | None = None
+    ) -> Iterator[Invoice]:
+        selected = [
+            i for i in self.invoices.values()
+            if start <= i.received_at < end and (email is None or i.uploader.email == email)
+        ]
+        yield from sorted(selected, key=lambda i: (i.received_at, i.id))
+
+    def report_sent(self, month: str, email: str) -> bool:
+        return (month, email) in self.reports
+
+    def mark_report_sent(self, month: str, email: str, sent_at: dt.datetime) -> None:
+        self.reports.setdefault((month, email), sent_at)
+
+
+@dataclass
+class FakeMailer:
+    sent: list[OutgoingEmail] = field(default_factory=list)
+    failures_left: int = 0
+    fail_for: set[str] = field(default_factory=set)
+
+    def send(self, email: OutgoingEmail) -> None:
+        if self.failures_left > 0:
+            self.failures_left -= 1
+            raise ConnectionRefusedError("mail server down")
+        if email.to.email in self.fail_for:
+            raise ConnectionRefusedError(f"mailbox {email.to.email} unavailable")
+        self.sent.append(email)
+
+
+@dataclass
+class FakeExtractor:
+    result: Extraction = field(
+        default_factory=lambda: Extraction(
+            total=Decimal("12.50"),
+            currency="MYR",
+            vendor="KEDAI BUKU",
+            date=dt.date(2026, 11, 3),
+            confidence={"total": 0.95, "vendor": 0.9, "date": 0.9, "currency": 0.9},
+        )
+    )
+    error: Exception | None = None
+    calls: int = 0
+
+    def extract(self, document: bytes, media_type: str) -> Extraction:
+        self.calls += 1
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+@dataclass
+class FixedClock:
+    current: dt.datetime = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
+
+    def now(self) -> dt.datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += dt.timedelta(**delta)
+
+
+def _checks() -> None:
+    """Never called: mypy checks here that each fake still satisfies its port."""
+    _blobs: BlobStore = FakeBlobStore()
+    _queue: InvoiceQueue = FakeQueue()
+    _repository: InvoiceRepository = FakeRepository()
+    _mailer: Mailer = FakeMailer()
+    _extractor: Extractor = FakeExtractor()
+    _clock: Clock = FixedClock()

@@ -1,0 +1,82 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from billify.domain import notifications
+from billify.domain.emails import OutgoingEmail, to_mime
+from billify.domain.models import Extraction, Invoice, InvoiceStatus, Uploader
+from billify.domain.reports import Month, Spending
+
+HOSTILE = '<script>alert("x")</script> & Co'
+
+
+def make_invoice(status: InvoiceStatus = InvoiceStatus.PROCESSED, vendor: str = "Shop",
+                 total: str | None = "1234.5", name: str = "Ana") -> Invoice:
+    return Invoice(
+        id="abc123", uploader=Uploader(name, "ana@example.com"), blob_key="k",
+        media_type="image/png", file_hash="h", file_size=1,
+        received_at=dt.datetime(2026, 11, 2, tzinfo=dt.UTC), status=status,
+        extraction=Extraction(total=Decimal(total) if total else None, currency="EUR",
+                              vendor=vendor, date=dt.date(2026, 11, 1)),
+    )
+
+
+def notice_for(invoice: Invoice) -> OutgoingEmail:
+    return notifications.invoice_notice(invoice, Month(2026, 11),
+                                        Spending(invoice.uploader, (invoice,)))
+
+
+def test_notice_has_vendor_date_total_and_month_to_date() -> None:
+    email = notice_for(make_invoice())
+    for part in (email.text, email.html):
+        assert "Shop" in part and "2026-11-01" in part and "EUR 1,234.50" in part
+        assert "November 2026" in part
+    assert email.subject == "Invoice from Shop: EUR 1,234.50"
+
+
+def test_user_and_extracted_text_is_escaped_in_html() -> None:
+    email = notice_for(make_invoice(vendor=HOSTILE, name=HOSTILE))
+    assert "<script>" not in email.html
+    assert "&lt;script&gt;" in email.html and "&amp; Co" in email.html
+    assert HOSTILE in email.text  # plain text carries it verbatim, harmlessly
+
+
+def test_report_escapes_vendor_too() -> None:
+    invoice = make_invoice(vendor=HOSTILE)
+    email = notifications.monthly_report(Month(2026, 11), Spending(invoice.uploader, (invoice,)))
+    assert "<script>" not in email.html and "&lt;script&gt;" in email.html
+
+
+def test_vendor_with_line_breaks_cannot_inject_headers() -> None:
+    email = notice_for(make_invoice(vendor="Shop\r\nBcc: victim@example.com"))
+    message = to_mime(email, "Billify <billify@example.com>")
+    assert message["Bcc"] is None
+    assert "\n" not in str(message["Subject"]).replace("\n ", "")
+
+
+def test_crlf_in_display_name_never_reaches_the_headers() -> None:
+    email = OutgoingEmail("k", Uploader("Eve\r\nBcc: x@y.z", "eve@example.com"), "s", "t", "<p>")
+    with pytest.raises(ValueError):
+        to_mime(email, "billify@example.com").as_bytes()
+
+
+def test_mime_has_text_and_html_and_stable_message_id() -> None:
+    email = notice_for(make_invoice())
+    message = to_mime(email, "Billify <billify@example.com>")
+    assert message.get_body(("plain",)) is not None and message.get_body(("html",)) is not None
+    assert message["Message-ID"] == email.message_id == notice_for(make_invoice()).message_id
+    assert message["To"].addresses[0].addr_spec == "ana@example.com"
+
+
+def test_failure_notice_explains() -> None:
+    invoice = make_invoice(status=InvoiceStatus.FAILED, total=None).with_changes(
+        original_filename="scan.pdf")
+    email = notifications.failure_notice(invoice, "the PDF is encrypted")
+    assert "the PDF is encrypted" in email.text and "scan.pdf" in email.html
+
+
+@pytest.mark.parametrize(("amount", "text"), [("5", "EUR 5.00"), ("1234.5", "EUR 1,234.50"),
+                                              ("-12.30", "EUR -12.30"), ("0.125", "EUR 0.125")])
+def test_money_format(amount: str, text: str) -> None:
+    assert notifications.format_money(Decimal(amount), "EUR") == text

@@ -1,0 +1,234 @@
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from billify import services
+from billify.domain.models import Extraction, InvoiceStatus, UnreadableDocument
+from billify.domain.reports import Month
+from billify.domain.uploads import validate_upload
+from billify.ports import InvoiceMessage
+from tests.conftest import png_bytes
+from tests.fakes import (
+    FakeBlobStore,
+    FakeExtractor,
+    FakeMailer,
+    FakeQueue,
+    FakeRepository,
+    FixedClock,
+)
+
+UTC = ZoneInfo("UTC")
+
+
+class World:
+    """The fakes wired together, with helpers to drive the use cases."""
+
+    def __init__(self) -> None:
+        self.blobs = FakeBlobStore()
+        self.queue = FakeQueue()
+        self.repository = FakeRepository()
+        self.mailer = FakeMailer()
+        self.extractor = FakeExtractor()
+        self.clock = FixedClock()
+
+    @property
+    def deps(self) -> services.Processing:
+        return services.Processing(self.blobs, self.repository, self.extractor, self.mailer,
+                                   self.clock, UTC, review_threshold=0.5)
+
+    def submit(self, email: str = "ana@example.com", name: str = "Ana", seed: int = 8
+               ) -> services.Submitted:
+        upload = validate_upload(name, email, png_bytes(seed, seed), "r.png")
+        return services.submit_invoice(upload, blobs=self.blobs, queue=self.queue,
+                                       repository=self.repository, clock=self.clock)
+
+    def process_all(self) -> None:
+        for message in list(self.queue.messages):
+            services.process_invoice(message, self.deps)
+
+    def report(self, month: Month) -> services.ReportRun:
+        return services.send_monthly_reports(month, repository=self.repository,
+                                             mailer=self.mailer, clock=self.clock, timezone=UTC)
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+def test_submit_stores_records_and_queues(world: World) -> None:
+    submitted = world.submit()
+    invoice = submitted.invoice
+    assert not submitted.duplicate
+    assert invoice.status == InvoiceStatus.QUEUED
+    assert world.blobs.blobs[invoice.blob_key] == png_bytes(8, 8)
+    assert invoice.blob_key.startswith("invoices/2026/11/") and invoice.id in invoice.blob_key
+    assert world.repository.get(invoice.id) == invoice
+    assert world.queue.messages == [InvoiceMessage(invoice.id, invoice.blob_key)]
+
+
+def test_same_file_by_same_user_is_recognised(world: World) -> None:
+    first = world.submit()
+    again = world.submit()
+    other_user = world.submit(email="bo@example.com")
+    assert again.duplicate and again.invoice.id == first.invoice.id
+    assert not other_user.duplicate
+    assert len(world.queue.messages) == 2
+
+
+def test_failed_enqueue_leaves_nothing_behind(world: World) -> None:
+    world.queue.fail = True
+    with pytest.raises(ConnectionError):
+        world.submit()
+    assert world.blobs.blobs == {} and world.repository.invoices == {}
+
+
+def test_processing_records_fields_and_notifies_once(world: World) -> None:
+    invoice_id = world.submit().invoice.id
+    world.process_all()
+    world.process_all()  # the same message delivered again
+    stored = world.repository.get(invoice_id)
+    assert stored is not None and stored.status == InvoiceStatus.PROCESSED
+    assert stored.total == Decimal("12.50") and stored.notice_sent_at is not None
+    assert world.extractor.calls == 1
+    assert len(world.mailer.sent) == 1
+    notice = world.mailer.sent[0]
+    assert notice.key == f"notice:{invoice_id}"
+    assert "MYR 12.50" in notice.text and "KEDAI BUKU" in notice.text
+
+
+def test_month_to_date_total_sums_the_users_invoices(world: World) -> None:
+    world.submit(seed=8)
+    world.submit(seed=9)
+    world.submit(email="bo@example.com", seed=10)
+    world.process_all()
+    last_for_ana = [m for m in world.mailer.sent if m.to.email == "ana@example.com"][-1]
+    assert "MYR 25.00" in last_for_ana.text
+    bo = [m for m in world.mailer.sent if m.to.email == "bo@example.com"][0]
+    assert "MYR 12.50" in bo.text and "MYR 25.00" not in bo.text
+
+
+def test_unsure_total_means_needs_review_and_the_email_says_so(world: World) -> None:
+    world.extractor.result = Extraction(total=Decimal("3.00"), currency="EUR",
+                                        confidence={"total": 0.2})
+    invoice_id = world.submit().invoice.id
+    world.process_all()
+    stored = world.repository.get(invoice_id)
+    assert stored is not None and stored.status == InvoiceStatus.NEEDS_REVIEW
+    notice = world.mailer.sent[0]
+    assert "could not read its total" in notice.text and "needs review" in notice.text
+    assert "EUR 3.00" not in notice.text.split("Total:")[0]
+
+
+def test_missing_total_is_never_reported_as_zero(world: World) -> None:
+    world.extractor.result = Extraction(vendor="Shop", confidence={"vendor": 0.9})
+    world.submit()
+    world.process_all()
+    text = world.mailer.sent[0].text
+    assert "not read" in text and "0.00" not in text
+
+
+def test_mail_failure_is_retried_without_extracting_again(world: World) -> None:
+    invoice_id = world.submit().invoice.id
+    world.mailer.failures_left = 1
+    with pytest.raises(ConnectionRefusedError):
+        world.process_all()
+    stored = world.repository.get(invoice_id)
+    assert stored is not None and stored.status == InvoiceStatus.PROCESSED
+    assert stored.notice_sent_at is None
+    world.process_all()  # the queue redelivers
+    assert world.extractor.calls == 1 and len(world.mailer.sent) == 1
+
+
+def test_unreadable_document_fails_with_reason_and_tells_the_user(world: World) -> None:
+    world.extractor.error = UnreadableDocument("the PDF is encrypted")
+    invoice_id = world.submit().invoice.id
+    world.process_all()
+    stored = world.repository.get(invoice_id)
+    assert stored is not None and stored.status == InvoiceStatus.FAILED
+    assert stored.error == "the PDF is encrypted"
+    assert "could not read" in world.mailer.sent[0].text
+
+
+def test_unexpected_extractor_error_propagates_for_a_retry(world: World) -> None:
+    world.extractor.error = RuntimeError("onnx session crashed")
+    invoice_id = world.submit().invoice.id
+    with pytest.raises(RuntimeError):
+        world.process_all()
+    stored = world.repository.get(invoice_id)
+    assert stored is not None and stored.status == InvoiceStatus.PROCESSING
+    assert world.mailer.sent == []
+
+
+def test_mark_failed_after_dead_letter_keeps_a_successful_extraction(world: World) -> None:
+    extracted = world.submit(seed=8).invoice.id
+    stuck = world.submit(seed=9).invoice.id
+    world.mailer.failures_left = 1
+    with pytest.raises(ConnectionRefusedError):
+        services.process_invoice(world.queue.messages[0], world.deps)
+    services.mark_failed(extracted, "mail down", world.deps)
+    services.mark_failed(stuck, "worker kept crashing", world.deps)
+    first, second = world.repository.get(extracted), world.repository.get(stuck)
+    assert first is not None and first.status == InvoiceStatus.PROCESSED
+    assert second is not None and second.status == InvoiceStatus.FAILED
+    assert [m.key for m in world.mailer.sent] == [f"notice:{stuck}"]
+
+
+def test_message_for_unknown_invoice_is_dropped(world: World) -> None:
+    assert services.process_invoice(InvoiceMessage("missing", "k"), world.deps) is None
+
+
+def test_monthly_report_one_per_user_with_sums(world: World) -> None:
+    world.submit(seed=8)
+    world.submit(seed=9)
+    world.submit(email="bo@example.com", name="Bo", seed=10)
+    world.process_all()
+    world.mailer.sent.clear()
+    run = world.report(Month(2026, 11))
+    assert sorted(run.sent) == ["ana@example.com", "bo@example.com"]
+    reports = {m.to.email: m for m in world.mailer.sent}
+    assert "MYR 25.00" in reports["ana@example.com"].text
+    assert "2 invoices" in reports["ana@example.com"].text
+    assert "MYR 12.50" in reports["bo@example.com"].subject
+
+
+def test_monthly_report_is_exactly_once_even_after_a_crash(world: World) -> None:
+    for n, email in enumerate(["a@example.com", "b@example.com", "c@example.com"]):
+        world.submit(email=email, seed=8 + n)
+    world.process_all()
+    world.mailer.sent.clear()
+    world.mailer.fail_for = {"b@example.com"}  # the run dies on b
+    first = world.report(Month(2026, 11))
+    assert first.sent == ["a@example.com", "c@example.com"] and "b@example.com" in first.failed
+    world.mailer.fail_for = set()
+    second = world.report(Month(2026, 11))
+    third = world.report(Month(2026, 11))
+    assert second.sent == ["b@example.com"] and third.sent == []
+    assert sorted(m.to.email for m in world.mailer.sent) == [
+        "a@example.com", "b@example.com", "c@example.com"]
+
+
+def test_invoice_belongs_to_the_month_it_was_received(world: World) -> None:
+    world.clock.current = dt.datetime(2026, 10, 31, 23, 59, tzinfo=dt.UTC)
+    world.submit(seed=8)
+    world.clock.current = dt.datetime(2026, 11, 1, 0, 1, tzinfo=dt.UTC)
+    world.submit(seed=9)
+    world.process_all()
+    world.mailer.sent.clear()
+    october, november = world.report(Month(2026, 10)), world.report(Month(2026, 11))
+    assert october.sent == november.sent == ["ana@example.com"]
+    assert all("1 invoice." in m.text for m in world.mailer.sent)
+
+
+def test_needs_review_invoices_are_listed_not_counted(world: World) -> None:
+    world.submit(seed=8)
+    world.process_all()
+    world.extractor.result = Extraction(total=Decimal("99.99"), currency="MYR",
+                                        confidence={"total": 0.1})
+    world.submit(seed=9)
+    world.process_all()
+    world.report(Month(2026, 11))
+    report = world.mailer.sent[-1]
+    assert "MYR 12.50" in report.text and "1 invoice still needs your review" in report.text
