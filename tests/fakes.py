@@ -66,7 +66,8 @@ class FakeRepository:
 
     def find_by_hash(self, email: str, file_hash: str) -> Invoice | None:
         matches = [
-            i for i in self.invoices.values()
+            i
+            for i in self.invoices.values()
             if i.uploader.email == email and i.file_hash == file_hash
         ]
         return min(matches, key=lambda i: i.received_at) if matches else None
@@ -75,7 +76,8 @@ class FakeRepository:
         self, start: dt.datetime, end: dt.datetime, email: str | None = None
     ) -> Iterator[Invoice]:
         selected = [
-            i for i in self.invoices.values()
+            i
+            for i in self.invoices.values()
             if start <= i.received_at < end and (email is None or i.uploader.email == email)
         ]
         yield from sorted(selected, key=lambda i: (i.received_at, i.id))

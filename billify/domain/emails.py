@@ -6,13 +6,12 @@ Headers are built with the stdlib's ``email`` package, which refuses CR/LF in he
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
-
-import datetime as dt
 
 from billify.domain.models import Uploader
 
@@ -62,7 +61,7 @@ def to_mime(email: OutgoingEmail, sender: str, date: dt.datetime | None = None) 
 def _attach(message: EmailMessage, attachment: Attachment) -> None:
     maintype, subtype = attachment.mime_type.split("/", 1)
     if attachment.content_id:
-        html_part = message.get_payload()[-1]
+        html_part = message.get_body(("html",))
         assert isinstance(html_part, EmailMessage)
         html_part.add_related(
             attachment.content,

@@ -73,7 +73,9 @@ def failure_notice(invoice: Invoice, reason: str) -> OutgoingEmail:
         "filename": invoice.original_filename,
         "reason": reason,
     }
-    return _render(f"notice:{invoice.id}", invoice, "We could not read your invoice", "failed", context)
+    return _render(
+        f"notice:{invoice.id}", invoice, "We could not read your invoice", "failed", context
+    )
 
 
 def monthly_report(month: Month, spending: Spending) -> OutgoingEmail:

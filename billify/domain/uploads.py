@@ -112,5 +112,7 @@ def _safe_filename(filename: str | None) -> str | None:
     if not filename:
         return None
     base = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    printable = "".join(ch for ch in base if unicodedata.category(ch)[0] not in ("C", "Z") or ch == " ")
+    printable = "".join(
+        ch for ch in base if unicodedata.category(ch)[0] not in ("C", "Z") or ch == " "
+    )
     return printable.strip()[:255] or None

@@ -73,8 +73,18 @@ class InvoiceOut(BaseModel):
     @classmethod
     def of(cls, invoice: Invoice) -> InvoiceOut:
         fields: dict[str, Any] = dict.fromkeys(
-            ("total", "subtotal", "tax", "amount_due", "currency", "vendor", "vendor_address",
-             "date", "invoice_number", "source"),
+            (
+                "total",
+                "subtotal",
+                "tax",
+                "amount_due",
+                "currency",
+                "vendor",
+                "vendor_address",
+                "date",
+                "invoice_number",
+                "source",
+            ),
         )
         fields.update(line_items=[], confidence={})
         if invoice.extraction:
@@ -134,8 +144,11 @@ def create_app(
         response_model=UploadAccepted,
         responses={
             200: {"model": UploadAccepted, "description": "Same file already uploaded"},
-            400: {"model": ErrorBody}, 413: {"model": ErrorBody}, 415: {"model": ErrorBody},
-            422: {"model": ErrorBody}, 503: {"model": ErrorBody},
+            400: {"model": ErrorBody},
+            413: {"model": ErrorBody},
+            415: {"model": ErrorBody},
+            422: {"model": ErrorBody},
+            503: {"model": ErrorBody},
         },
     )
     async def upload_invoice(
@@ -152,7 +165,9 @@ def create_app(
         body = UploadAccepted(
             id=submitted.invoice.id, status=submitted.invoice.status, duplicate=submitted.duplicate
         )
-        return JSONResponse(body.model_dump(mode="json"), status_code=200 if submitted.duplicate else 202)
+        return JSONResponse(
+            body.model_dump(mode="json"), status_code=200 if submitted.duplicate else 202
+        )
 
     @api.get(
         "/invoices/{invoice_id}", response_model=InvoiceOut, responses={404: {"model": ErrorBody}}

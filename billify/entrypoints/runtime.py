@@ -24,7 +24,10 @@ def report_last_month(app: LocalBillify) -> ReportRun:
     run = app.send_monthly_reports(month)
     log.info(
         "monthly reports for %s: %d sent, %d already sent, %d failed",
-        month, len(run.sent), len(run.already_sent), len(run.failed),
+        month,
+        len(run.sent),
+        len(run.already_sent),
+        len(run.failed),
     )
     return run
 
@@ -41,8 +44,9 @@ def start_scheduler(app: LocalBillify) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone=settings.tz)
     scheduler.add_job(
         _safe_report,
-        CronTrigger(day=1, hour=settings.report_hour, minute=settings.report_minute,
-                    timezone=settings.tz),
+        CronTrigger(
+            day=1, hour=settings.report_hour, minute=settings.report_minute, timezone=settings.tz
+        ),
         args=[app],
         id="monthly-report",
         coalesce=True,
@@ -70,7 +74,9 @@ def background_services(
         thread.start()
     cron = start_scheduler(app) if scheduler else None
     if scheduler and catch_up:
-        threading.Thread(target=_safe_report, args=[app], name="report-catch-up", daemon=True).start()
+        threading.Thread(
+            target=_safe_report, args=[app], name="report-catch-up", daemon=True
+        ).start()
     try:
         yield
     finally:

@@ -46,7 +46,10 @@ class Worker:
             dead = self.app.queue.fail(message, reason)
             log.warning(
                 "message %s failed (attempt %s%s): %s",
-                message.id, message.attempts, ", dead-lettered" if dead else "", reason,
+                message.id,
+                message.attempts,
+                ", dead-lettered" if dead else "",
+                reason,
             )
             return
         self.app.queue.ack(message)

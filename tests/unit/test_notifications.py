@@ -4,27 +4,41 @@ from decimal import Decimal
 import pytest
 
 from billify.domain import notifications
-from billify.domain.emails import OutgoingEmail, to_mime
+from billify.domain.emails import Attachment, OutgoingEmail, to_mime
 from billify.domain.models import Extraction, Invoice, InvoiceStatus, Uploader
 from billify.domain.reports import Month, Spending
 
 HOSTILE = '<script>alert("x")</script> & Co'
 
 
-def make_invoice(status: InvoiceStatus = InvoiceStatus.PROCESSED, vendor: str = "Shop",
-                 total: str | None = "1234.5", name: str = "Ana") -> Invoice:
+def make_invoice(
+    status: InvoiceStatus = InvoiceStatus.PROCESSED,
+    vendor: str = "Shop",
+    total: str | None = "1234.5",
+    name: str = "Ana",
+) -> Invoice:
     return Invoice(
-        id="abc123", uploader=Uploader(name, "ana@example.com"), blob_key="k",
-        media_type="image/png", file_hash="h", file_size=1,
-        received_at=dt.datetime(2026, 11, 2, tzinfo=dt.UTC), status=status,
-        extraction=Extraction(total=Decimal(total) if total else None, currency="EUR",
-                              vendor=vendor, date=dt.date(2026, 11, 1)),
+        id="abc123",
+        uploader=Uploader(name, "ana@example.com"),
+        blob_key="k",
+        media_type="image/png",
+        file_hash="h",
+        file_size=1,
+        received_at=dt.datetime(2026, 11, 2, tzinfo=dt.UTC),
+        status=status,
+        extraction=Extraction(
+            total=Decimal(total) if total else None,
+            currency="EUR",
+            vendor=vendor,
+            date=dt.date(2026, 11, 1),
+        ),
     )
 
 
 def notice_for(invoice: Invoice) -> OutgoingEmail:
-    return notifications.invoice_notice(invoice, Month(2026, 11),
-                                        Spending(invoice.uploader, (invoice,)))
+    return notifications.invoice_notice(
+        invoice, Month(2026, 11), Spending(invoice.uploader, (invoice,))
+    )
 
 
 def test_notice_has_vendor_date_total_and_month_to_date() -> None:
@@ -71,12 +85,36 @@ def test_mime_has_text_and_html_and_stable_message_id() -> None:
 
 def test_failure_notice_explains() -> None:
     invoice = make_invoice(status=InvoiceStatus.FAILED, total=None).with_changes(
-        original_filename="scan.pdf")
+        original_filename="scan.pdf"
+    )
     email = notifications.failure_notice(invoice, "the PDF is encrypted")
     assert "the PDF is encrypted" in email.text and "scan.pdf" in email.html
 
 
-@pytest.mark.parametrize(("amount", "text"), [("5", "EUR 5.00"), ("1234.5", "EUR 1,234.50"),
-                                              ("-12.30", "EUR -12.30"), ("0.125", "EUR 0.125")])
+@pytest.mark.parametrize(
+    ("amount", "text"),
+    [
+        ("5", "EUR 5.00"),
+        ("1234.5", "EUR 1,234.50"),
+        ("-12.30", "EUR -12.30"),
+        ("0.125", "EUR 0.125"),
+    ],
+)
 def test_money_format(amount: str, text: str) -> None:
     assert notifications.format_money(Decimal(amount), "EUR") == text
+
+
+def test_attachments_inline_and_regular() -> None:
+    email = OutgoingEmail(
+        "report:x", Uploader("Ana", "ana@example.com"), "Report", "text",
+        '<p><img src="cid:chart"></p>',
+        attachments=(
+            Attachment("chart.png", b"\x89PNG fake", "image/png", content_id="chart"),
+            Attachment("month.csv", b"date,total\n", "text/csv"),
+        ),
+    )
+    message = to_mime(email, "billify@example.com")
+    parts = {part.get_content_type(): part for part in message.walk()}
+    assert parts["image/png"]["Content-ID"] == "<chart>"
+    assert parts["text/csv"].get_filename() == "month.csv"
+    assert "multipart/related" in parts

@@ -8,8 +8,14 @@ from billify.domain.models import Extraction, Invoice, InvoiceStatus, Uploader
 from billify.domain.reports import Month, spending_by_user
 
 
-def invoice(email: str, total: str | None, status: InvoiceStatus, currency: str = "EUR",
-            day: int = 3, name: str = "Ana") -> Invoice:
+def invoice(
+    email: str,
+    total: str | None,
+    status: InvoiceStatus,
+    currency: str = "EUR",
+    day: int = 3,
+    name: str = "Ana",
+) -> Invoice:
     return Invoice(
         id=f"{email}-{day}-{total}",
         uploader=Uploader(name, email),
@@ -64,6 +70,8 @@ def test_spending_counts_only_trusted_totals_per_currency() -> None:
 
 
 def test_latest_name_is_used_for_a_user() -> None:
-    invoices = [invoice("a@x.org", "1", InvoiceStatus.PROCESSED, day=1, name="Old"),
-                invoice("a@x.org", "1", InvoiceStatus.PROCESSED, day=9, name="New")]
+    invoices = [
+        invoice("a@x.org", "1", InvoiceStatus.PROCESSED, day=1, name="Old"),
+        invoice("a@x.org", "1", InvoiceStatus.PROCESSED, day=9, name="New"),
+    ]
     assert spending_by_user(invoices)[0].uploader.name == "New"

@@ -35,22 +35,32 @@ class World:
 
     @property
     def deps(self) -> services.Processing:
-        return services.Processing(self.blobs, self.repository, self.extractor, self.mailer,
-                                   self.clock, UTC, review_threshold=0.5)
+        return services.Processing(
+            self.blobs,
+            self.repository,
+            self.extractor,
+            self.mailer,
+            self.clock,
+            UTC,
+            review_threshold=0.5,
+        )
 
-    def submit(self, email: str = "ana@example.com", name: str = "Ana", seed: int = 8
-               ) -> services.Submitted:
+    def submit(
+        self, email: str = "ana@example.com", name: str = "Ana", seed: int = 8
+    ) -> services.Submitted:
         upload = validate_upload(name, email, png_bytes(seed, seed), "r.png")
-        return services.submit_invoice(upload, blobs=self.blobs, queue=self.queue,
-                                       repository=self.repository, clock=self.clock)
+        return services.submit_invoice(
+            upload, blobs=self.blobs, queue=self.queue, repository=self.repository, clock=self.clock
+        )
 
     def process_all(self) -> None:
         for message in list(self.queue.messages):
             services.process_invoice(message, self.deps)
 
     def report(self, month: Month) -> services.ReportRun:
-        return services.send_monthly_reports(month, repository=self.repository,
-                                             mailer=self.mailer, clock=self.clock, timezone=UTC)
+        return services.send_monthly_reports(
+            month, repository=self.repository, mailer=self.mailer, clock=self.clock, timezone=UTC
+        )
 
 
 @pytest.fixture
@@ -106,13 +116,14 @@ def test_month_to_date_total_sums_the_users_invoices(world: World) -> None:
     world.process_all()
     last_for_ana = [m for m in world.mailer.sent if m.to.email == "ana@example.com"][-1]
     assert "MYR 25.00" in last_for_ana.text
-    bo = [m for m in world.mailer.sent if m.to.email == "bo@example.com"][0]
+    bo = next(m for m in world.mailer.sent if m.to.email == "bo@example.com")
     assert "MYR 12.50" in bo.text and "MYR 25.00" not in bo.text
 
 
 def test_unsure_total_means_needs_review_and_the_email_says_so(world: World) -> None:
-    world.extractor.result = Extraction(total=Decimal("3.00"), currency="EUR",
-                                        confidence={"total": 0.2})
+    world.extractor.result = Extraction(
+        total=Decimal("3.00"), currency="EUR", confidence={"total": 0.2}
+    )
     invoice_id = world.submit().invoice.id
     world.process_all()
     stored = world.repository.get(invoice_id)
@@ -207,7 +218,10 @@ def test_monthly_report_is_exactly_once_even_after_a_crash(world: World) -> None
     third = world.report(Month(2026, 11))
     assert second.sent == ["b@example.com"] and third.sent == []
     assert sorted(m.to.email for m in world.mailer.sent) == [
-        "a@example.com", "b@example.com", "c@example.com"]
+        "a@example.com",
+        "b@example.com",
+        "c@example.com",
+    ]
 
 
 def test_invoice_belongs_to_the_month_it_was_received(world: World) -> None:
@@ -225,8 +239,9 @@ def test_invoice_belongs_to_the_month_it_was_received(world: World) -> None:
 def test_needs_review_invoices_are_listed_not_counted(world: World) -> None:
     world.submit(seed=8)
     world.process_all()
-    world.extractor.result = Extraction(total=Decimal("99.99"), currency="MYR",
-                                        confidence={"total": 0.1})
+    world.extractor.result = Extraction(
+        total=Decimal("99.99"), currency="MYR", confidence={"total": 0.1}
+    )
     world.submit(seed=9)
     world.process_all()
     world.report(Month(2026, 11))

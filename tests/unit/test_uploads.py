@@ -47,8 +47,19 @@ def test_file_of_exactly_the_limit_is_accepted() -> None:
     assert detect_media_type(content)[0] == "application/pdf"
 
 
-@pytest.mark.parametrize("name", ["", "   ", None, "Eve\r\nBcc: victim@example.com", "A\x00B",
-                                  "tab\tname", "x" * 201, "line\u2028sep"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        "   ",
+        None,
+        "Eve\r\nBcc: victim@example.com",
+        "A\x00B",
+        "tab\tname",
+        "x" * 201,
+        "line\u2028sep",
+    ],
+)
 def test_bad_names_are_rejected(name: str | None) -> None:
     with pytest.raises(UploadRejected) as caught:
         validate_name(name)
@@ -61,8 +72,17 @@ def test_name_is_trimmed_and_unicode_kept() -> None:
 
 @pytest.mark.parametrize(
     "email",
-    ["", None, "plainaddress", "a@b", "a@@example.com", "a@example.com\r\nBcc: x@y.z",
-     "Joe <joe@example.com>", "a b@example.com", "x" * 65 + "@example.com"],
+    [
+        "",
+        None,
+        "plainaddress",
+        "a@b",
+        "a@@example.com",
+        "a@example.com\r\nBcc: x@y.z",
+        "Joe <joe@example.com>",
+        "a b@example.com",
+        "x" * 65 + "@example.com",
+    ],
 )
 def test_bad_emails_are_rejected(email: str | None) -> None:
     with pytest.raises(UploadRejected) as caught:

@@ -60,8 +60,9 @@ class SmtpMailer:
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
         if s.tls == "ssl":
-            return smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout,
-                                    context=ssl.create_default_context())
+            return smtplib.SMTP_SSL(
+                s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
+            )
         smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
         if s.tls == "starttls":
             smtp.starttls(context=ssl.create_default_context())

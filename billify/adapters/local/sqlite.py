@@ -22,8 +22,8 @@ class SqliteDatabase:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        with self.transaction() as connection:
-            connection.executescript(schema)
+        # executescript manages its own transaction; IF NOT EXISTS makes it safe to race.
+        self.connection().executescript(schema)
 
     def connection(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)

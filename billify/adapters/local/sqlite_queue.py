@@ -117,7 +117,9 @@ class SqliteQueue:
                 if row is None:
                     return None
                 if row["attempts"] <= self.max_attempts:
-                    return QueuedMessage(row["id"], json.loads(row["body"]), row["attempts"], receipt)
+                    return QueuedMessage(
+                        row["id"], json.loads(row["body"]), row["attempts"], receipt
+                    )
                 # Delivered max_attempts times without an ack or a fail: its consumers keep
                 # dying on it (a poison message), so it goes to the dead letters unseen.
                 error = row["last_error"] or "consumer died before finishing (lease expired)"
@@ -142,7 +144,7 @@ class SqliteQueue:
             ).fetchone()
             if row is None:
                 return False
-            dead = row["attempts"] >= self.max_attempts
+            dead = bool(row["attempts"] >= self.max_attempts)
             if dead:
                 self._dead_letter(db, message.id, error)
             else:
@@ -172,8 +174,12 @@ class SqliteQueue:
         rows = self._db.connection().execute("SELECT * FROM dead_letters ORDER BY id").fetchall()
         return [
             DeadLetter(
-                r["id"], r["message_id"], json.loads(r["body"]), r["attempts"],
-                r["last_error"], r["failed_at"],
+                r["id"],
+                r["message_id"],
+                json.loads(r["body"]),
+                r["attempts"],
+                r["last_error"],
+                r["failed_at"],
             )
             for r in rows
         ]
@@ -181,8 +187,8 @@ class SqliteQueue:
     def retry_dead_letters(self, ids: list[int] | None = None) -> int:
         """Move dead letters (all, or the given ids) back to the queue with fresh attempts."""
         now = self._clock()
-        where, params = ("", ()) if ids is None else (
-            f" WHERE id IN ({','.join('?' * len(ids))})", tuple(ids)
+        where, params = (
+            ("", ()) if ids is None else (f" WHERE id IN ({','.join('?' * len(ids))})", tuple(ids))
         )
         with self._db.transaction() as db:
             rows = db.execute(f"SELECT id, body FROM dead_letters{where}", params).fetchall()

@@ -173,7 +173,9 @@ def _invoice(row: sqlite3.Row) -> Invoice:
         received_at=dt.datetime.fromisoformat(row["received_at"]),
         original_filename=row["original_filename"],
         status=InvoiceStatus(row["status"]),
-        extraction=Extraction.from_json(json.loads(row["extraction"])) if row["extraction"] else None,
+        extraction=Extraction.from_json(json.loads(row["extraction"]))
+        if row["extraction"]
+        else None,
         error=row["error"],
         processed_at=_opt_dt(row["processed_at"]),
         notice_sent_at=_opt_dt(row["notice_sent_at"]),

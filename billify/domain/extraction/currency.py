@@ -1,0 +1,68 @@
+"""Which currency a document is in, as an ISO 4217 code."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+ISO_CODES = frozenset(
+    "EUR USD GBP MYR INR CHF SGD AUD CAD NZD HKD JPY CNY IDR THB PHP VND KRW SEK NOK DKK PLN "
+    "CZK HUF RON BGN ZAR BRL MXN AED SAR ILS RUB TWD".split()
+)
+
+# Symbols and printed abbreviations that name one currency on their own.
+_SYMBOLS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"€"), "EUR"),
+    (re.compile(r"£"), "GBP"),
+    (re.compile(r"₹|(?<![A-Za-z])Rs\.?\s?\d|(?<![A-Za-z])(?:INR|Rupees?)\b", re.I), "INR"),
+    (re.compile(r"(?<![A-Za-z])RM\s?\d|(?<![A-Za-z])RM(?![A-Za-z])|\bRinggit\b"), "MYR"),
+    (re.compile(r"S\$"), "SGD"),
+    (re.compile(r"A\$|AU\$"), "AUD"),
+    (re.compile(r"C\$|CA\$"), "CAD"),
+    (re.compile(r"HK\$"), "HKD"),
+    (re.compile(r"US\$"), "USD"),
+    (re.compile(r"(?<![A-Za-z])Rp\.?\s?\d"), "IDR"),
+    (re.compile(r"₩"), "KRW"),
+    (re.compile(r"(?<![A-Za-z])CHF|(?<![A-Za-z])Fr\.\s?\d"), "CHF"),
+)
+_CODE_RE = re.compile(r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])")
+_DOLLAR_RE = re.compile(r"(?<![A-Z])\$")
+
+# Country hints that decide what a bare "$" (or no symbol at all) means.
+_COUNTRY_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(?:SDN\.?\s?BHD|BHD|MALAYSIA|SELANGOR|JOHOR|KUALA LUMPUR|JALAN)\b", re.I), "MYR"),
+    (re.compile(r"\bSINGAPORE\b", re.I), "SGD"),
+    (re.compile(r"\bAUSTRALIA\b|\bABN\b", re.I), "AUD"),
+    (re.compile(r"\bCANADA\b|\bHST\b", re.I), "CAD"),
+    (re.compile(r"\bHONG KONG\b", re.I), "HKD"),
+    (re.compile(r"\bINDIA\b|\bGSTIN\b", re.I), "INR"),
+    (re.compile(r"\b(?:GMBH|MWST|USt|RECHNUNG|BTW|FACTUUR|TVA|FACTURE|B\.V\.)", re.I), "EUR"),
+)
+
+
+def detect_currency(texts: Iterable[str]) -> tuple[str | None, float]:
+    """The document's currency and a confidence: explicit codes and symbols count most;
+    a bare ``$`` is read through country hints (USD when none); with no symbol at all a
+    country hint alone gives a low-confidence guess."""
+    votes: Counter[str] = Counter()
+    dollars = 0
+    hints: Counter[str] = Counter()
+    for text in texts:
+        votes.update(_symbol_votes(text))
+        votes.update(code for code in _CODE_RE.findall(text) if code in ISO_CODES)
+        dollars += len(_DOLLAR_RE.findall(text))
+        hints.update(code for pattern, code in _COUNTRY_HINTS if pattern.search(text))
+    if votes:
+        code, count = votes.most_common(1)[0]
+        return code, min(0.99, 0.75 + 0.05 * count)
+    if dollars:
+        dollar_hint = next((c for c, _ in hints.most_common() if c.endswith("D")), None)
+        return (dollar_hint or "USD"), 0.7 if dollar_hint else 0.6
+    if hints:
+        return hints.most_common(1)[0][0], 0.5
+    return None, 0.0
+
+
+def _symbol_votes(text: str) -> list[str]:
+    return [code for pattern, code in _SYMBOLS for _ in pattern.finditer(text)]

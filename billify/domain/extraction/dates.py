@@ -1,0 +1,192 @@
+"""Reading dates as printed on receipts and invoices, in several languages and orders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+
+MIN_YEAR, MAX_YEAR = 1990, 2099
+
+_MONTH_NAMES: dict[int, tuple[str, ...]] = {
+    1: ("january", "januar", "janvier", "januari", "jänner", "jaenner", "janv", "jan"),
+    2: ("february", "februar", "fevrier", "février", "februari", "feb", "fev", "fév", "févr"),
+    3: ("march", "märz", "maerz", "marz", "mars", "maart", "mac", "mar", "mrt", "mär"),
+    4: ("april", "avril", "apr", "avr"),
+    5: ("may", "mai", "mei"),
+    6: ("june", "juni", "juin", "jun"),
+    7: ("july", "juli", "juillet", "julai", "jul", "juil"),
+    8: ("august", "août", "aout", "augustus", "ogos", "aug", "aoû", "ogo"),
+    9: ("september", "septembre", "sep", "sept"),
+    10: ("october", "oktober", "octobre", "oct", "okt"),
+    11: ("november", "novembre", "nov"),
+    12: ("december", "dezember", "décembre", "decembre", "disember", "dec", "dez", "déc", "dis"),
+}
+MONTHS: dict[str, int] = {
+    name: number for number, names in _MONTH_NAMES.items() for name in names
+}
+_LONG_NAMES = sorted((n for n in MONTHS if len(n) > 3), key=len, reverse=True)
+
+
+class Order(Enum):
+    """How to read an all-numeric ``a/b/yyyy`` date."""
+
+    DAY_FIRST = "day-first"
+    MONTH_FIRST = "month-first"
+
+
+@dataclass(frozen=True)
+class DateMatch:
+    """A date found in a text. ``readings`` lists every valid meaning (two when a numeric date
+    could be day-first or month-first), the day-first one first."""
+
+    readings: tuple[dt.date, ...]
+    start: int
+    end: int
+    numeric: bool
+    evidence: Order | None = None
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(self.readings) > 1
+
+    def read(self, order: Order = Order.DAY_FIRST) -> dt.date:
+        if len(self.readings) > 1 and order is Order.MONTH_FIRST:
+            return self.readings[1]
+        return self.readings[0]
+
+
+_MONTH_WORD = r"[A-Za-zÀ-ÿ]{3,9}\.?"
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("ymd", re.compile(r"(?<!\d)(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?!\d)")),
+    ("dmy", re.compile(r"(?<![\d.])(\d{1,2})\s?([-/.])\s?(\d{1,2})\s?\2\s?(\d{4}|\d{2})(?![\d])")),
+    (
+        "d_mon_y",
+        re.compile(
+            rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th|er|\.)?[\s\-/.,]*({_MONTH_WORD})[\s\-/.,']*"
+            r"(\d{4}|\d{2})(?![\d])",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "mon_d_y",
+        re.compile(
+            rf"(?<![A-Za-zÀ-ÿ])({_MONTH_WORD})\s?(\d{{1,2}})(?:st|nd|rd|th)?,?\s*(\d{{4}})(?!\d)",
+            re.IGNORECASE,
+        ),
+    ),
+    ("compact", re.compile(r"(?<![\d.,/-])((?:19|20)\d{2})(\d{2})(\d{2})(?![\d.,/-])")),
+)
+
+
+def month_number(word: str) -> int | None:
+    """1..12 for a month name or abbreviation in English, German, French, Dutch or Malay."""
+    w = word.strip(".").lower()
+    if w in MONTHS:
+        return MONTHS[w]
+    folded = _fold(w)
+    if folded in MONTHS:
+        return MONTHS[folded]
+    if len(w) >= 3:
+        hits = {MONTHS[n] for n in _LONG_NAMES if n.startswith(w) or _fold(n).startswith(folded)}
+        if len(hits) == 1:
+            return hits.pop()
+    return None
+
+
+def _fold(word: str) -> str:
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c)
+    )
+
+
+def find_dates(text: str) -> list[DateMatch]:
+    """Every date in ``text``, left to right, without overlaps."""
+    found: list[DateMatch] = []
+    for kind, pattern in _PATTERNS:
+        for m in pattern.finditer(text):
+            if any(m.start() < f.end and f.start < m.end() for f in found):
+                continue
+            readings = _readings(kind, m.groups())
+            if readings:
+                evidence = _evidence(kind, m.groups()) if len(readings) == 1 else None
+                found.append(DateMatch(readings, m.start(), m.end(), kind == "dmy", evidence))
+    return sorted(found, key=lambda f: f.start)
+
+
+def _readings(kind: str, g: tuple[str | None, ...]) -> tuple[dt.date, ...]:
+    parts = [p or "" for p in g]
+    if kind == "ymd":
+        return _valid([(int(parts[0]), int(parts[2]), int(parts[3]))])
+    if kind == "compact":
+        return _valid([(int(parts[0]), int(parts[1]), int(parts[2]))])
+    if kind == "dmy":
+        a, b, year = int(parts[0]), int(parts[2]), _year(parts[3])
+        return _valid([(year, b, a), (year, a, b)])
+    if kind == "d_mon_y":
+        month = month_number(parts[1])
+        return _valid([(_year(parts[2]), month, int(parts[0]))]) if month else ()
+    month = month_number(parts[0])
+    return _valid([(int(parts[2]), month, int(parts[1]))]) if month else ()
+
+
+def _evidence(kind: str, g: tuple[str | None, ...]) -> Order | None:
+    """For a numeric date with only one valid reading, the order that reading implies."""
+    if kind != "dmy":
+        return None
+    a, b = int(g[0] or 0), int(g[2] or 0)
+    if a == b:
+        return None
+    if a > 12 >= b:
+        return Order.DAY_FIRST
+    if b > 12 >= a:
+        return Order.MONTH_FIRST
+    return None
+
+
+def _year(text: str) -> int:
+    year = int(text)
+    return year + 2000 if len(text) == 2 else year
+
+
+def _valid(candidates: Iterable[tuple[int, int, int]]) -> tuple[dt.date, ...]:
+    out: list[dt.date] = []
+    for year, month, day in candidates:
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            continue
+        try:
+            date = dt.date(year, month, day)
+        except ValueError:
+            continue
+        if date not in out:
+            out.append(date)
+    return tuple(out)
+
+
+def infer_order(matches: Iterable[DateMatch], month_first_hint: bool = False) -> Order:
+    """Day-first unless the document's own dates (or, failing that, a hint such as US dollars
+    with US English) say month-first. An impossible reading is the strongest evidence."""
+    day_first = month_first = 0
+    for match in matches:
+        if match.evidence is Order.DAY_FIRST:
+            day_first += 1
+        elif match.evidence is Order.MONTH_FIRST:
+            month_first += 1
+    if day_first != month_first:
+        return Order.DAY_FIRST if day_first > month_first else Order.MONTH_FIRST
+    return Order.MONTH_FIRST if month_first_hint else Order.DAY_FIRST
+
+
+def parse_date(text: str, order: Order | None = None) -> dt.date | None:
+    """The first date in ``text`` (``25/12/2018``, ``05 MAR 2018``, ``OCT 3, 2016``, ...).
+
+    All-numeric dates are read day-first unless ``order`` says otherwise or day-first is
+    impossible (``12/25/2018``)."""
+    matches = find_dates(text)
+    if not matches:
+        return None
+    chosen = order or infer_order(matches)
+    return matches[0].read(chosen)

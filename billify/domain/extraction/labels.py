@@ -1,0 +1,115 @@
+"""What a label next to an amount means: total, subtotal, tax, cash tendered, change, ..."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Kind(Enum):
+    TOTAL = "total"
+    DUE = "due"
+    SUBTOTAL = "subtotal"
+    TAX = "tax"
+    ROUNDING = "rounding"
+    TENDERED = "tendered"
+    CHANGE = "change"
+    DISCOUNT = "discount"
+    COUNT = "count"
+    PREPAID = "prepaid"
+
+
+@dataclass(frozen=True)
+class Label:
+    kind: Kind
+    strength: float
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+_TOTAL_WORD = r"t\s?[o0]\s?t\s?a\s?[l1i]|totaal|gesamt|summe|montant|jumlah|betrag"
+_INCL = r"incl|inkl|inclusive|including|inc\.|ttc|after|w/\s?(?:gst|tax)|with\s+(?:gst|tax)"
+_EXCL = r"excl|exkl|excluding|exclusive|before|w/o|without|ht\b|net\s+of|sans|zonder|ohne"
+_TAX_WORD = r"gst|vat|tax|sst|btw|mwst|m\.?w\.?st|ust\b|umsatzsteuer|mehrwertsteuer|tva|cukai|pajak"
+
+_COUNT = _rx(
+    r"\b(?:qty|quantity|items?|pcs|units?|no\.?\s*of|item\s*count|bil\.?\s*item|menge|aantal)\b"
+    r"|\bitem\(s\)|qty\(s\)"
+)
+_CHANGE = _rx(r"\bchange\b|\bchg\b|\bbaki\b|kembali|r[üu]ckgeld|wisselgeld|rendu")
+_TENDERED = _rx(
+    r"\b(?:cash|tunai|tendered|tender|paid|payment|bayar|card|visa|master\s?card|mastercard|"
+    r"amex|debit|credit\s*card|e-?wallet|received|bezahlt|betaald|esp[eè]ces|pay[eé]|"
+    r"gegeben|contant|pin)\b"
+)
+_PREPAID = _rx(r"\b(?:prepaid|paid\s+amount|amount\s+paid|already\s+paid|deposit|anzahlung)\b")
+_ROUNDED_TOTAL = _rx(
+    rf"(?:{_TOTAL_WORD})\W*(?:after\s+)?round|round(?:ed|ing)?\W*(?:{_TOTAL_WORD})"
+    rf"|\bnett?\W*(?:{_TOTAL_WORD})|(?:{_TOTAL_WORD})\W*nett?\b"
+)
+_ROUNDING = _rx(r"round|\badj(?:ustment)?\b|pembundaran|rundung|afronding|arrondi")
+_DISCOUNT = _rx(r"disc|saving|rabatt|korting|remise|voucher|coupon|promo")
+_SUBTOTAL = _rx(
+    rf"sub\W?t\s?[o0]\s?tal|sub\W?totaal|zwischensumme|\bsubtot|(?:{_TOTAL_WORD})[^0-9]*(?:{_EXCL})"
+    r"|nettobetrag|\bnetto\b|net\s+amount|taxable|tax\s*base|steuerbasis|montant\s+ht|total\s+ht"
+    rf"|(?:{_EXCL})\.?\s*(?:{_TAX_WORD})"
+)
+_TAX = _rx(_TAX_WORD)
+_TAX_ID = _rx(
+    r"tax\s+invoice|(?:gst|tax|vat|btw|ust|tva|sst)\W*(?:id|no|nr|reg|number|registration|summary)"
+    r"\b|\bgstin\b|\bust-?id"
+)
+_STRONG_TOTAL = _rx(
+    rf"grand\W*(?:{_TOTAL_WORD})|(?:{_TOTAL_WORD})\W*(?:amount|amt|payable|due|sales|to\s+pay)"
+    rf"|(?:{_TOTAL_WORD})[^0-9]*(?:{_INCL})|gesamtbetrag|endbetrag|rechnungsbetrag|bruttobetrag"
+    rf"|(?:{_TOTAL_WORD})\s*brutto|totaal\s*(?:te\s+betalen)?|montant\s+ttc|total\s+ttc|"
+    r"invoice\s+total|total\s+(?:for|of)\s+this|amount\s+payable"
+)
+_DUE = _rx(
+    r"amount\s+due|balance\s+due|\bdue\b|payable|to\s+pay|te\s+betalen|zu\s+zahlen|[àa]\s+payer"
+    r"|zahlbetrag|restbetrag|openstaand|balance\s+to"
+)
+_TOTAL = _rx(rf"\b(?:{_TOTAL_WORD})")
+
+
+def classify(label: str) -> Label | None:
+    """The meaning of an amount's label, checked from the most to the least specific."""
+    text = " ".join(label.split())
+    if not text:
+        return None
+    if _ROUNDED_TOTAL.search(text):
+        return Label(Kind.TOTAL, 1.0)
+    for pattern, kind in _SIMPLE_KINDS:
+        if pattern.search(text):
+            return Label(kind, 1.0)
+    if _SUBTOTAL.search(text):
+        return Label(Kind.SUBTOTAL, 0.9)
+    return _classify_total_or_tax(text)
+
+
+_SIMPLE_KINDS = (
+    (_COUNT, Kind.COUNT),
+    (_CHANGE, Kind.CHANGE),
+    (_PREPAID, Kind.PREPAID),
+    (_TENDERED, Kind.TENDERED),
+    (_ROUNDING, Kind.ROUNDING),
+    (_DISCOUNT, Kind.DISCOUNT),
+)
+
+
+def _classify_total_or_tax(text: str) -> Label | None:
+    has_incl = re.search(_INCL, text, re.IGNORECASE) is not None
+    if _TAX.search(text) and not has_incl:
+        if _TAX_ID.search(text) and not _TOTAL.search(text):
+            return None
+        return Label(Kind.TAX, 0.9)
+    if _STRONG_TOTAL.search(text):
+        return Label(Kind.TOTAL, 1.0)
+    if _DUE.search(text):
+        return Label(Kind.DUE, 0.9)
+    if _TOTAL.search(text):
+        return Label(Kind.TOTAL, 0.8)
+    return None

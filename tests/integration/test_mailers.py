@@ -1,0 +1,64 @@
+import email
+import email.policy
+from pathlib import Path
+
+import pytest
+
+from billify.adapters.local.mailers import OutboxMailer, SmtpMailer, SmtpSettings
+from billify.domain.emails import OutgoingEmail
+from billify.domain.models import Uploader
+from tests.smtp_server import free_port, smtp_server
+
+SENDER = "Billify <billify@example.com>"
+
+
+def message(key: str = "notice:1") -> OutgoingEmail:
+    return OutgoingEmail(
+        key,
+        Uploader("Zoë <Admin>", "zoe@example.com"),
+        "Invoice: MYR 9.00",
+        "Total MYR 9.00",
+        "<p>Total <b>MYR 9.00</b></p>",
+    )
+
+
+def test_smtp_delivers_text_and_html() -> None:
+    with smtp_server() as (handler, port):
+        SmtpMailer(SmtpSettings("127.0.0.1", port, timeout=5), SENDER).send(message())
+        received = handler.received()
+    assert len(received) == 1
+    got = received[0]
+    assert got["To"].addresses[0].addr_spec == "zoe@example.com"
+    assert got["To"].addresses[0].display_name == "Zoë <Admin>"
+    assert got["Subject"] == "Invoice: MYR 9.00"
+    assert got["Message-ID"] == message().message_id
+    plain, html = got.get_body(("plain",)), got.get_body(("html",))
+    assert plain is not None and "MYR 9.00" in plain.get_content()
+    assert html is not None and "<b>MYR 9.00</b>" in html.get_content()
+
+
+def test_smtp_refusals_raise_so_the_caller_retries() -> None:
+    mailer = SmtpMailer(SmtpSettings("127.0.0.1", free_port(), timeout=2), SENDER)
+    with pytest.raises(OSError):
+        mailer.send(message())  # nobody listening: connection refused
+    with smtp_server() as (handler, port):
+        handler.refuse_with = "451 Requested action aborted: try later"
+        mailer = SmtpMailer(SmtpSettings("127.0.0.1", port, timeout=5), SENDER)
+        with pytest.raises(Exception, match="451"):
+            mailer.send(message())
+        handler.refuse_with = None
+        mailer.send(message())
+        assert len(handler.received()) == 1
+
+
+def test_outbox_writes_one_eml_per_key(tmp_path: Path) -> None:
+    mailer = OutboxMailer(tmp_path / "outbox", SENDER)
+    mailer.send(message("notice:1"))
+    mailer.send(message("notice:1"))  # redelivered: overwrites, no second copy
+    mailer.send(message("report:2026-11:zoe@example.com"))
+    files = sorted(p.name for p in (tmp_path / "outbox").iterdir())
+    assert files == ["notice_1.eml", "report_2026-11_zoe_example.com.eml"]
+    parsed = email.message_from_bytes(
+        (tmp_path / "outbox" / "notice_1.eml").read_bytes(), policy=email.policy.default
+    )
+    assert parsed["From"] == SENDER and parsed["Subject"] == "Invoice: MYR 9.00"
