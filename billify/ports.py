@@ -57,9 +57,17 @@ class InvoiceRepository(Protocol):
     ) -> Iterator[Invoice]:
         """Invoices received in [start, end), oldest first; one user's when email is given."""
 
-    def report_sent(self, month: str, email: str) -> bool: ...
+    def claim_report(self, month: str, email: str, now: dt.datetime, lease: dt.timedelta) -> bool:
+        """Atomically take the right to send this user's report for this month. False if it was
+        sent already or another run claimed it less than ``lease`` ago (two runs at once send
+        one report; a run that died mid-send is taken over once its lease expires)."""
+
+    def release_report(self, month: str, email: str) -> None:
+        """Give a claim back (sending failed) so the next run retries it at once."""
 
     def mark_report_sent(self, month: str, email: str, sent_at: dt.datetime) -> None: ...
+
+    def report_sent(self, month: str, email: str) -> bool: ...
 
 
 class Mailer(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -161,11 +162,17 @@ def _month_to_date(invoice: Invoice, month: Month, deps: Processing) -> Spending
     return Spending(invoice.uploader, tuple(ordered))
 
 
+# Longer than sending one report can take (SMTP timeout 30 s): an older claim belongs to a
+# run that died, and the next run takes it over.
+REPORT_CLAIM_LEASE = dt.timedelta(minutes=2)
+
+
 @dataclass
 class ReportRun:
     month: Month
     sent: list[str] = field(default_factory=list)
     already_sent: list[str] = field(default_factory=list)
+    in_progress: list[str] = field(default_factory=list)  # claimed by a concurrent run
     failed: dict[str, str] = field(default_factory=dict)
 
 
@@ -183,13 +190,15 @@ def send_monthly_reports(
     run = ReportRun(month)
     for spending in spending_by_user(repository.received_between(start, end)):
         email = spending.uploader.email
-        if repository.report_sent(str(month), email):
-            run.already_sent.append(email)
+        if not repository.claim_report(str(month), email, clock.now(), REPORT_CLAIM_LEASE):
+            sent = repository.report_sent(str(month), email)
+            (run.already_sent if sent else run.in_progress).append(email)
             continue
         try:
             mailer.send(notifications.monthly_report(month, spending))
         except Exception as error:  # one user's failure must not stop the others' reports
             log.exception("monthly report for %s failed", email)
+            repository.release_report(str(month), email)
             run.failed[email] = str(error)
             continue
         repository.mark_report_sent(str(month), email, clock.now())

@@ -49,6 +49,7 @@ class FakeRepository:
     def __init__(self) -> None:
         self.invoices: dict[str, Invoice] = {}
         self.reports: dict[tuple[str, str], dt.datetime] = {}
+        self.report_claims: dict[tuple[str, str], dt.datetime] = {}
 
     def add(self, invoice: Invoice) -> None:
         assert invoice.id not in self.invoices
@@ -81,6 +82,17 @@ class FakeRepository:
             if start <= i.received_at < end and (email is None or i.uploader.email == email)
         ]
         yield from sorted(selected, key=lambda i: (i.received_at, i.id))
+
+    def claim_report(self, month: str, email: str, now: dt.datetime, lease: dt.timedelta) -> bool:
+        key = (month, email)
+        claimed = self.report_claims.get(key)
+        if key in self.reports or (claimed is not None and claimed > now - lease):
+            return False
+        self.report_claims[key] = now
+        return True
+
+    def release_report(self, month: str, email: str) -> None:
+        self.report_claims.pop((month, email), None)
 
     def report_sent(self, month: str, email: str) -> bool:
         return (month, email) in self.reports

@@ -137,7 +137,7 @@ def report(
         run = app.send_monthly_reports(chosen)
     typer.echo(
         f"{run.month}: {len(run.sent)} sent, {len(run.already_sent)} already sent, "
-        f"{len(run.failed)} failed"
+        f"{len(run.in_progress)} being sent by another run, {len(run.failed)} failed"
     )
     for email, reason in run.failed.items():
         typer.echo(f"  failed: {email}: {reason}", err=True)

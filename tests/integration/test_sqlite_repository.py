@@ -86,9 +86,18 @@ def test_find_by_hash_is_per_user(repository: SqliteInvoiceRepository) -> None:
     assert repository.find_by_hash("bo@example.com", "hash-a") is None
 
 
-def test_report_marks_are_idempotent(repository: SqliteInvoiceRepository) -> None:
-    assert not repository.report_sent("2026-11", "ana@example.com")
-    repository.mark_report_sent("2026-11", "ana@example.com", T0)
-    repository.mark_report_sent("2026-11", "ana@example.com", T0)
-    assert repository.report_sent("2026-11", "ana@example.com")
-    assert not repository.report_sent("2026-10", "ana@example.com")
+def test_report_claims_are_exclusive_until_sent_or_expired(
+    repository: SqliteInvoiceRepository,
+) -> None:
+    lease = dt.timedelta(minutes=10)
+    month, who = "2026-11", "ana@example.com"
+    assert repository.claim_report(month, who, T0, lease)
+    assert not repository.claim_report(month, who, T0 + dt.timedelta(minutes=1), lease)
+    # The claimer died: once the lease runs out another run takes over.
+    assert repository.claim_report(month, who, T0 + dt.timedelta(minutes=11), lease)
+    repository.release_report(month, who)
+    assert repository.claim_report(month, who, T0 + dt.timedelta(minutes=12), lease)
+    repository.mark_report_sent(month, who, T0 + dt.timedelta(minutes=12))
+    assert repository.report_sent(month, who)
+    assert not repository.claim_report(month, who, T0 + dt.timedelta(days=9), lease)
+    assert repository.claim_report("2026-10", who, T0, lease)

@@ -247,3 +247,21 @@ def test_needs_review_invoices_are_listed_not_counted(world: World) -> None:
     world.report(Month(2026, 11))
     report = world.mailer.sent[-1]
     assert "MYR 12.50" in report.text and "1 invoice still needs your review" in report.text
+
+
+def test_two_report_runs_at_once_send_one_report_and_a_dead_claim_is_taken_over(
+    world: World,
+) -> None:
+    world.submit()
+    world.process_all()
+    world.mailer.sent.clear()
+    # Another run claimed the user a moment ago and is still sending.
+    assert world.repository.claim_report("2026-11", "ana@example.com", world.clock.now(),
+                                         services.REPORT_CLAIM_LEASE)
+    concurrent = world.report(Month(2026, 11))
+    assert concurrent.in_progress == ["ana@example.com"] and world.mailer.sent == []
+    # That run died mid-send: after the lease, a re-run sends the report once.
+    world.clock.advance(minutes=3)
+    assert world.report(Month(2026, 11)).sent == ["ana@example.com"]
+    assert world.report(Month(2026, 11)).already_sent == ["ana@example.com"]
+    assert len(world.mailer.sent) == 1

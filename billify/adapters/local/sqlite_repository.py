@@ -43,7 +43,8 @@ CREATE INDEX IF NOT EXISTS invoices_email_hash ON invoices (email, file_hash);
 CREATE TABLE IF NOT EXISTS monthly_reports (
     month TEXT NOT NULL,
     email TEXT NOT NULL,
-    sent_at TEXT NOT NULL,
+    claimed_at TEXT NOT NULL,
+    sent_at TEXT,
     PRIMARY KEY (month, email)
 );
 """
@@ -96,18 +97,37 @@ class SqliteInvoiceRepository:
         for row in self._query(sql + " ORDER BY received_at, id", params).fetchall():
             yield _invoice(row)
 
-    def report_sent(self, month: str, email: str) -> bool:
-        row = self._query(
-            "SELECT 1 FROM monthly_reports WHERE month = ? AND email = ?", (month, email)
-        ).fetchone()
-        return row is not None
+    def claim_report(self, month: str, email: str, now: dt.datetime, lease: dt.timedelta) -> bool:
+        with self._db.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO monthly_reports (month, email, claimed_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (month, email) DO UPDATE SET claimed_at = excluded.claimed_at"
+                " WHERE sent_at IS NULL AND claimed_at <= ?",
+                (month, email, _iso(now), _iso(now - lease)),
+            )
+        return cursor.rowcount == 1
+
+    def release_report(self, month: str, email: str) -> None:
+        with self._db.transaction() as db:
+            db.execute(
+                "DELETE FROM monthly_reports WHERE month = ? AND email = ? AND sent_at IS NULL",
+                (month, email),
+            )
 
     def mark_report_sent(self, month: str, email: str, sent_at: dt.datetime) -> None:
         with self._db.transaction() as db:
             db.execute(
-                "INSERT OR IGNORE INTO monthly_reports (month, email, sent_at) VALUES (?, ?, ?)",
-                (month, email, _iso(sent_at)),
+                "INSERT INTO monthly_reports (month, email, claimed_at, sent_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (month, email) DO UPDATE SET sent_at = excluded.sent_at",
+                (month, email, _iso(sent_at), _iso(sent_at)),
             )
+
+    def report_sent(self, month: str, email: str) -> bool:
+        row = self._query(
+            "SELECT 1 FROM monthly_reports WHERE month = ? AND email = ? AND sent_at IS NOT NULL",
+            (month, email),
+        ).fetchone()
+        return row is not None
 
     def count_by_status(self) -> dict[str, int]:
         rows = self._query("SELECT status, COUNT(*) FROM invoices GROUP BY status", ()).fetchall()
