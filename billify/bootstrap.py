@@ -53,9 +53,14 @@ class Billify:
             review_threshold=self.settings.review_threshold,
         )
 
-    def submit(self, upload: Upload) -> services.Submitted:
+    def submit(self, upload: Upload, owner: str | None = None) -> services.Submitted:
         return services.submit_invoice(
-            upload, blobs=self.blobs, queue=self.queue, repository=self.repository, clock=self.clock
+            upload,
+            blobs=self.blobs,
+            queue=self.queue,
+            repository=self.repository,
+            clock=self.clock,
+            owner=owner,
         )
 
     def process(self, message: InvoiceMessage) -> Invoice | None:

@@ -6,8 +6,11 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from limits import parse_many
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from billify.domain.access import ApiKeys
 
 
 class Settings(BaseSettings):
@@ -31,6 +34,10 @@ class Settings(BaseSettings):
     retry_backoff_max: float = Field(default=600.0, ge=0)
     workers: int = Field(default=1, ge=0, le=16)
     poll_interval: float = Field(default=0.5, gt=0)
+    # API keys as comma-separated ``label:sha256hex`` entries; unset means an open API.
+    api_keys: str | None = None
+    # Requests allowed per API key (``limits`` notation, e.g. ``120/minute``).
+    rate_limit: str = "120/minute"
     # Monthly report: minute and hour on the 1st, in ``timezone``.
     report_hour: int = Field(default=0, ge=0, le=23)
     report_minute: int = Field(default=5, ge=0, le=59)
@@ -43,6 +50,25 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(f"unknown time zone {value!r}") from error
         return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _valid_keys(cls, value: str | None) -> str | None:
+        ApiKeys.parse(value)
+        return value
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _valid_rate(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError as error:
+            raise ValueError(f"rate limit must look like 120/minute, got {value!r}") from error
+        return value
+
+    @property
+    def keys(self) -> ApiKeys:
+        return ApiKeys.parse(self.api_keys)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -38,11 +38,12 @@ def submit_invoice(
     queue: InvoiceQueue,
     repository: InvoiceRepository,
     clock: Clock,
+    owner: str | None = None,
 ) -> Submitted:
     """Store the file, record the invoice as queued, queue it. Nothing is left half-done: if a
     later step fails, the earlier ones are undone and the error propagates."""
     existing = repository.find_by_hash(upload.email, upload.file_hash)
-    if existing is not None:
+    if existing is not None and existing.owner == owner:
         return Submitted(existing, duplicate=True)
     received_at = clock.now()
     invoice_id = uuid.uuid4().hex  # random: ids are unguessable
@@ -56,6 +57,7 @@ def submit_invoice(
         file_size=len(upload.content),
         received_at=received_at,
         original_filename=upload.original_filename,
+        owner=owner,
     )
     blobs.put(blob_key, upload.content, upload.media_type)
     try:

@@ -147,6 +147,7 @@ class Invoice:
     error: str | None = None
     processed_at: dt.datetime | None = None
     notice_sent_at: dt.datetime | None = None
+    owner: str | None = None  # label of the API key that uploaded it, when keys are in use
 
     @property
     def total(self) -> Decimal | None:

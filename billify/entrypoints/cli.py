@@ -169,6 +169,24 @@ def dead_letters(
         )
 
 
+@cli.command("api-key")
+def api_key(
+    label: Annotated[str, typer.Argument(help="Who the key is for (letters, digits, _.@-)")],
+) -> None:
+    """Make a new API key. Give the key to its user; add the entry to BILLIFY_API_KEYS."""
+    from billify.domain.access import ApiKeys, hash_key, new_key
+
+    key = new_key()
+    entry = f"{label}:{hash_key(key)}"
+    try:
+        ApiKeys.parse(entry)
+    except ValueError as error:
+        typer.echo(f"error: invalid label {label!r}: {error}", err=True)
+        raise typer.Exit(2) from error
+    typer.echo(f"key (shown once, give it to {label}): {key}")
+    typer.echo(f"entry for BILLIFY_API_KEYS (only the hash is stored): {entry}")
+
+
 @cli.command("eval")
 def evaluate(
     manifest: Annotated[Path, typer.Argument(help="manifest.jsonl of a labelled set")],

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import logging
+import math
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
-from fastapi import FastAPI, File, Form, Request, UploadFile
+from fastapi import FastAPI, File, Form, Request, Security, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.security import APIKeyHeader
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -22,6 +28,12 @@ from billify.domain.uploads import MAX_UPLOAD_BYTES, UploadRejected, validate_up
 
 log = logging.getLogger(__name__)
 
+API_KEY_HEADER = "x-api-key"
+# Declared on the routes for the OpenAPI document; the ``guard`` middleware enforces it.
+_api_key = APIKeyHeader(
+    name=API_KEY_HEADER, auto_error=False, description="Required when BILLIFY_API_KEYS is set"
+)
+_PUBLIC_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/openapi.json"})
 # Room for the name, email and multipart framing around a file of the maximum size.
 _MAX_BODY_BYTES = MAX_UPLOAD_BYTES + 64 * 1024
 
@@ -131,20 +143,40 @@ def create_app(
     )
     _add_error_handlers(api)
 
+    keys = app.settings.keys
+    limiter = MovingWindowRateLimiter(MemoryStorage())
+    rate = parse(app.settings.rate_limit)
+
     @api.middleware("http")
-    async def refuse_oversized_bodies(request: Request, call_next: Any) -> Any:
+    async def guard(request: Request, call_next: Any) -> Any:
+        """Before any body is read: refuse oversized bodies, unknown keys, callers over limit."""
         length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > _MAX_BODY_BYTES:
             return _error(413, "too_large", f"file is larger than {MAX_UPLOAD_BYTES} bytes", "file")
+        request.state.caller = None
+        if keys.enabled and request.url.path not in _PUBLIC_PATHS:
+            caller = keys.identify(request.headers.get(API_KEY_HEADER))
+            if caller is None:
+                return _error(401, "unauthorized", f"a valid {API_KEY_HEADER} header is required")
+            if not limiter.hit(rate, caller):
+                reset = limiter.get_window_stats(rate, caller).reset_time
+                retry_after = str(max(1, math.ceil(reset - time.time())))
+                response = _error(429, "rate_limited", "too many requests for this API key")
+                response.headers["Retry-After"] = retry_after
+                return response
+            request.state.caller = caller
         return await call_next(request)
 
     @api.post(
         "/upload-invoice",
         status_code=202,
         response_model=UploadAccepted,
+        dependencies=[Security(_api_key)],
         responses={
             200: {"model": UploadAccepted, "description": "Same file already uploaded"},
             400: {"model": ErrorBody},
+            401: {"model": ErrorBody},
+            429: {"model": ErrorBody},
             413: {"model": ErrorBody},
             415: {"model": ErrorBody},
             422: {"model": ErrorBody},
@@ -152,6 +184,7 @@ def create_app(
         },
     )
     async def upload_invoice(
+        request: Request,
         file: UploadFile | None = File(None, description="PNG, JPEG, WEBP, TIFF or PDF"),
         name: str | None = Form(None, description="Your name"),
         email: str | None = Form(None, description="Where to send the result"),
@@ -161,7 +194,7 @@ def create_app(
             raise UploadRejected("file", "file is required")
         content = await file.read(MAX_UPLOAD_BYTES + 1)
         upload = validate_upload(name, email, content, file.filename)
-        submitted = await run_in_threadpool(app.submit, upload)
+        submitted = await run_in_threadpool(app.submit, upload, request.state.caller)
         body = UploadAccepted(
             id=submitted.invoice.id, status=submitted.invoice.status, duplicate=submitted.duplicate
         )
@@ -170,12 +203,16 @@ def create_app(
         )
 
     @api.get(
-        "/invoices/{invoice_id}", response_model=InvoiceOut, responses={404: {"model": ErrorBody}}
+        "/invoices/{invoice_id}",
+        response_model=InvoiceOut,
+        dependencies=[Security(_api_key)],
+        responses={401: {"model": ErrorBody}, 404: {"model": ErrorBody}, 429: {"model": ErrorBody}},
     )
-    def get_invoice(invoice_id: str) -> Any:
+    def get_invoice(request: Request, invoice_id: str) -> Any:
         """The record of one invoice: its status and the fields read from it."""
         invoice = app.repository.get(invoice_id) if len(invoice_id) <= 64 else None
-        if invoice is None:
+        if invoice is None or (keys.enabled and invoice.owner != request.state.caller):
+            # Another key's invoice is answered exactly like a missing one: ids do not leak.
             return _error(404, "not_found", "no invoice with this id")
         return InvoiceOut.of(invoice)
 

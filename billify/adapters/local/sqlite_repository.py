@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS invoices (
     received_at TEXT NOT NULL,
     processed_at TEXT,
     notice_sent_at TEXT,
-    error TEXT
+    error TEXT,
+    owner TEXT
 );
 CREATE INDEX IF NOT EXISTS invoices_received ON invoices (received_at);
 CREATE INDEX IF NOT EXISTS invoices_email_received ON invoices (email, received_at);
@@ -52,7 +53,7 @@ CREATE TABLE IF NOT EXISTS monthly_reports (
 _COLUMNS = (
     "id, timestamp, name, email, total, currency, vendor, invoice_date, invoice_number, subtotal,"
     " tax, status, confidence, extraction, blob_key, media_type, file_hash, file_size,"
-    " original_filename, received_at, processed_at, notice_sent_at, error"
+    " original_filename, received_at, processed_at, notice_sent_at, error, owner"
 )
 
 
@@ -179,6 +180,7 @@ def _row(invoice: Invoice) -> tuple[object, ...]:
         _opt_iso(invoice.processed_at),
         _opt_iso(invoice.notice_sent_at),
         invoice.error,
+        invoice.owner,
     )
 
 
@@ -199,4 +201,5 @@ def _invoice(row: sqlite3.Row) -> Invoice:
         error=row["error"],
         processed_at=_opt_dt(row["processed_at"]),
         notice_sent_at=_opt_dt(row["notice_sent_at"]),
+        owner=row["owner"],
     )

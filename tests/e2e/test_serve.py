@@ -1,0 +1,133 @@
+"""The whole path as a user lives it: `billify serve` in its own process, real receipts uploaded
+over HTTP, the real OCR engine, notices and monthly reports received by a real SMTP server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import REPO
+from tests.smtp_server import RecordingHandler, free_port, smtp_server
+
+pytestmark = pytest.mark.slow
+
+# Receipts from the shared SROIE set: (file, uploader email); totals come from the manifest.
+UPLOADS = [
+    ("images/000.jpg", "ana@example.com"),
+    ("images/001.jpg", "ana@example.com"),
+    ("images/002.jpg", "bo@example.com"),
+]
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[RecordingHandler, int]]:
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+def environment(tmp_path: Path, smtp: tuple[RecordingHandler, int]) -> dict[str, str]:
+    return {
+        **os.environ,
+        "BILLIFY_DATA_DIR": str(tmp_path / "var"),
+        "BILLIFY_SMTP_HOST": "127.0.0.1",
+        "BILLIFY_SMTP_PORT": str(smtp[1]),
+        "BILLIFY_MAIL_FROM": "Billify <billify@example.com>",
+        "BILLIFY_POLL_INTERVAL": "0.1",
+    }
+
+
+@pytest.fixture
+def server(environment: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    log = (tmp_path / "serve.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "billify.entrypoints.cli", "serve", "--port", str(port)],
+        env=environment, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        assert process.poll() is None, (tmp_path / "serve.log").read_text()
+        try:
+            return httpx.get(f"{base}/health", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_for(healthy, 60, "billify serve to answer")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(30)
+        log.close()
+
+
+def labels(shared: Path) -> dict[str, Decimal]:
+    lines = (shared / "sroie-train/manifest.jsonl").read_text().splitlines()
+    return {row["file"]: Decimal(row["total"]) for row in map(json.loads, lines)}
+
+
+def test_upload_notice_and_monthly_report(
+    server: str, smtp: tuple[RecordingHandler, int], environment: dict[str, str],
+    shared_data: Path,
+) -> None:
+    handler, _ = smtp
+    totals = labels(shared_data)
+    ids: dict[str, str] = {}
+    with httpx.Client(base_url=server, timeout=30) as client:
+        refused = client.post("/upload-invoice", data={"name": "Ana", "email": "nope"},
+                              files={"file": ("a.jpg", b"not an image", "image/jpeg")})
+        assert refused.status_code in (400, 415) and refused.json()["detail"]
+        for file, email in UPLOADS:
+            content = (shared_data / "sroie-train" / file).read_bytes()
+            response = client.post(
+                "/upload-invoice",
+                data={"name": email.split("@")[0].title(), "email": email},
+                files={"file": (Path(file).name, content, "image/jpeg")},
+            )
+            assert response.status_code == 202, response.text
+            ids[file] = response.json()["id"]
+
+        wait_for(lambda: len(handler.received()) >= len(UPLOADS), 180, "one notice per upload")
+        for file, invoice_id in ids.items():
+            record = client.get(f"/invoices/{invoice_id}").json()
+            assert record["status"] == "processed", record
+            assert Decimal(record["total"]) == totals[file] and record["currency"] == "MYR"
+            notice = next(m for m in handler.received()
+                          if m["X-Billify-Key"] == f"notice:{invoice_id}")
+            assert f"MYR {totals[file]:,.2f}" in str(notice["Subject"])
+
+    month = dt.datetime.now(dt.UTC).strftime("%Y-%m")
+    before = len(handler.received())
+    for _ in range(2):  # the second run must send nothing
+        subprocess.run([sys.executable, "-m", "billify.entrypoints.cli", "report", "--month",
+                        month], env={**environment, "BILLIFY_TIMEZONE": "UTC"}, cwd=REPO,
+                       check=True, capture_output=True)
+    reports = [m for m in handler.received()[before:]
+               if str(m["X-Billify-Key"]).startswith("report:")]
+    assert sorted(m["To"].addresses[0].addr_spec for m in reports) == [
+        "ana@example.com", "bo@example.com"]
+    ana = next(m for m in reports if m["To"].addresses[0].addr_spec == "ana@example.com")
+    ana_sum = sum((totals[f] for f, e in UPLOADS if e == "ana@example.com"), Decimal(0))
+    body = ana.get_body(("plain",))
+    assert body is not None and f"MYR {ana_sum:,.2f}" in body.get_content()
+    assert "2 invoices" in body.get_content()
