@@ -66,6 +66,9 @@ class Billify:
     def process(self, message: InvoiceMessage) -> Invoice | None:
         return services.process_invoice(message, self.processing)
 
+    def mark_not_duplicate(self, invoice_id: str) -> Invoice | None:
+        return services.mark_not_duplicate(invoice_id, self.repository)
+
     def mark_failed(self, invoice_id: str, reason: str) -> Invoice | None:
         return services.mark_failed(invoice_id, reason, self.processing)
 

@@ -133,8 +133,24 @@ def _extract(invoice: Invoice, deps: Processing) -> Invoice:
             error=None,
             processed_at=deps.clock.now(),
         )
+    processed = _flag_likely_duplicate(processed, deps)
     deps.repository.save(processed)
     return processed
+
+
+# How far back to look for the same expense uploaded before.
+DUPLICATE_LOOKBACK = dt.timedelta(days=400)
+
+
+def _flag_likely_duplicate(invoice: Invoice, deps: Processing) -> Invoice:
+    received = invoice.received_at
+    earlier = deps.repository.received_between(
+        received - DUPLICATE_LOOKBACK, received + dt.timedelta(microseconds=1), invoice.uploader.email
+    )
+    for other in earlier:
+        if other.duplicate_of is None and invoice.same_expense_as(other):
+            return invoice.with_changes(duplicate_of=other.id)
+    return invoice
 
 
 def _status_for(extraction: Extraction, threshold: float) -> InvoiceStatus:
@@ -152,6 +168,16 @@ def _notify(invoice: Invoice, deps: Processing) -> Invoice:
     notified = invoice.with_changes(notice_sent_at=deps.clock.now())
     deps.repository.save(notified)
     return notified
+
+
+def mark_not_duplicate(invoice_id: str, repository: InvoiceRepository) -> Invoice | None:
+    """The user says a likely duplicate is a separate expense: count it from now on."""
+    invoice = repository.get(invoice_id)
+    if invoice is None or invoice.duplicate_of is None:
+        return invoice
+    invoice = invoice.with_changes(duplicate_of=None)
+    repository.save(invoice)
+    return invoice
 
 
 def _month_to_date(invoice: Invoice, month: Month, deps: Processing) -> Spending:

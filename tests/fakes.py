@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from billify.domain.emails import OutgoingEmail
@@ -129,11 +129,17 @@ class FakeExtractor:
     )
     error: Exception | None = None
     calls: int = 0
+    # Each call reads a different date by default, so documents are distinct expenses; turn
+    # off to model the same receipt uploaded twice.
+    vary: bool = True
 
     def extract(self, document: bytes, media_type: str) -> Extraction:
         self.calls += 1
         if self.error is not None:
             raise self.error
+        if self.vary and self.result.date is not None:
+            shifted = self.result.date - dt.timedelta(days=self.calls - 1)
+            return replace(self.result, date=shifted)
         return self.result
 
 

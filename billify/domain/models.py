@@ -148,6 +148,9 @@ class Invoice:
     processed_at: dt.datetime | None = None
     notice_sent_at: dt.datetime | None = None
     owner: str | None = None  # label of the API key that uploaded it, when keys are in use
+    # Another invoice of the same user with the same vendor, date, total and currency: this one
+    # is likely the same expense uploaded twice, and is not counted unless the user says so.
+    duplicate_of: str | None = None
 
     @property
     def total(self) -> Decimal | None:
@@ -157,8 +160,25 @@ class Invoice:
     def currency(self) -> str | None:
         return self.extraction.currency if self.extraction else None
 
+    def same_expense_as(self, other: Invoice) -> bool:
+        """Same vendor, date, total and currency: the marks of one expense uploaded twice."""
+        mine, theirs = self.extraction, other.extraction
+        if mine is None or theirs is None or self.id == other.id:
+            return False
+        if None in (mine.total, mine.date, mine.vendor) or mine.total != theirs.total:
+            return False
+        return (
+            mine.date == theirs.date
+            and mine.currency == theirs.currency
+            and _simplified(mine.vendor) == _simplified(theirs.vendor)
+        )
+
     def with_changes(self, **changes: Any) -> Invoice:
         return replace(self, **changes)
+
+
+def _simplified(text: str | None) -> str:
+    return "".join(ch for ch in (text or "").upper() if ch.isalnum())
 
 
 def _dec(value: Decimal | None) -> str | None:

@@ -56,6 +56,7 @@ def invoice_notice(invoice: Invoice, month: Month, month_to_date: Spending) -> O
         "month_totals": [t.text for t in _totals(month_to_date)],
         "counted": len(month_to_date.counted),
         "review_count": len(month_to_date.needs_review),
+        "duplicate_of": invoice.duplicate_of,
     }
     if needs_review:
         problem = "total uncertain" if invoice.total is not None else "total not read"
@@ -108,12 +109,13 @@ def _report_row(invoice: Invoice) -> dict[str, str]:
         InvoiceStatus.QUEUED: "processing",
         InvoiceStatus.PROCESSING: "processing",
     }
+    note = "likely duplicate, not counted" if invoice.duplicate_of else notes[invoice.status]
     invoice_date = extraction.date if extraction and extraction.date else None
     return {
         "date": (invoice_date or invoice.received_at.date()).isoformat(),
         "vendor": (extraction.vendor if extraction else None) or "unknown vendor",
         "total": format_money(invoice.total, invoice.currency) or "-",
-        "status_note": notes[invoice.status],
+        "status_note": note,
     }
 
 

@@ -66,10 +66,16 @@ class Spending:
 
     @property
     def counted(self) -> tuple[Invoice, ...]:
-        """Invoices whose total is trusted: processed, with a total."""
+        """Invoices whose total is trusted (processed, with a total), likely duplicates aside."""
         return tuple(
-            i for i in self.invoices if i.status == InvoiceStatus.PROCESSED and i.total is not None
+            i
+            for i in self.invoices
+            if i.status == InvoiceStatus.PROCESSED and i.total is not None and not i.duplicate_of
         )
+
+    @property
+    def duplicates(self) -> tuple[Invoice, ...]:
+        return tuple(i for i in self.invoices if i.duplicate_of)
 
     @property
     def totals_by_currency(self) -> dict[str, Decimal]:

@@ -50,6 +50,10 @@ class UploadAccepted(BaseModel):
     duplicate: bool = False
 
 
+class InvoiceChange(BaseModel):
+    not_duplicate: bool | None = None
+
+
 class LineItemOut(BaseModel):
     description: str
     quantity: str | None
@@ -78,6 +82,7 @@ class InvoiceOut(BaseModel):
     confidence: dict[str, float]
     source: str | None
     error: str | None
+    duplicate_of: str | None
     media_type: str
     file_size: int
     original_filename: str | None
@@ -111,6 +116,7 @@ class InvoiceOut(BaseModel):
             processed_at=invoice.processed_at.isoformat() if invoice.processed_at else None,
             notified=invoice.notice_sent_at is not None,
             error=invoice.error,
+            duplicate_of=invoice.duplicate_of,
             media_type=invoice.media_type,
             file_size=invoice.file_size,
             original_filename=invoice.original_filename,
@@ -210,10 +216,31 @@ def create_app(
     )
     def get_invoice(request: Request, invoice_id: str) -> Any:
         """The record of one invoice: its status and the fields read from it."""
+        invoice = _visible(request, invoice_id)
+        if invoice is None:
+            return _error(404, "not_found", "no invoice with this id")
+        return InvoiceOut.of(invoice)
+
+    def _visible(request: Request, invoice_id: str) -> Invoice | None:
         invoice = app.repository.get(invoice_id) if len(invoice_id) <= 64 else None
         if invoice is None or (keys.enabled and invoice.owner != request.state.caller):
             # Another key's invoice is answered exactly like a missing one: ids do not leak.
+            return None
+        return invoice
+
+    @api.patch(
+        "/invoices/{invoice_id}",
+        response_model=InvoiceOut,
+        dependencies=[Security(_api_key)],
+        responses={401: {"model": ErrorBody}, 404: {"model": ErrorBody}, 429: {"model": ErrorBody}},
+    )
+    def update_invoice(request: Request, invoice_id: str, change: InvoiceChange) -> Any:
+        """Correct an invoice: ``not_duplicate`` counts a likely duplicate as its own expense."""
+        invoice = _visible(request, invoice_id)
+        if invoice is None:
             return _error(404, "not_found", "no invoice with this id")
+        if change.not_duplicate:
+            invoice = app.mark_not_duplicate(invoice_id) or invoice
         return InvoiceOut.of(invoice)
 
     @api.get("/health")

@@ -136,3 +136,21 @@ def test_health_and_docs(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     schema = client.get("/openapi.json").json()
     assert "/upload-invoice" in schema["paths"] and "/invoices/{invoice_id}" in schema["paths"]
+
+
+def test_patch_clears_a_likely_duplicate(client: TestClient, app: Billify) -> None:
+    from billify.domain.models import InvoiceStatus
+
+    first = client.post(
+        "/upload-invoice", data=FORM, files={"file": ("a.png", png_bytes(8, 8), "image/png")}
+    ).json()["id"]
+    second = client.post(
+        "/upload-invoice", data=FORM, files={"file": ("b.png", png_bytes(9, 9), "image/png")}
+    ).json()["id"]
+    assert isinstance(app.repository, FakeRepository)
+    stored = app.repository.invoices[second]
+    app.repository.save(stored.with_changes(duplicate_of=first, status=InvoiceStatus.PROCESSED))
+    assert client.get(f"/invoices/{second}").json()["duplicate_of"] == first
+    response = client.patch(f"/invoices/{second}", json={"not_duplicate": True})
+    assert response.status_code == 200 and response.json()["duplicate_of"] is None
+    assert client.patch("/invoices/missing", json={"not_duplicate": True}).status_code == 404

@@ -106,7 +106,10 @@ def test_money_format(amount: str, text: str) -> None:
 
 def test_attachments_inline_and_regular() -> None:
     email = OutgoingEmail(
-        "report:x", Uploader("Ana", "ana@example.com"), "Report", "text",
+        "report:x",
+        Uploader("Ana", "ana@example.com"),
+        "Report",
+        "text",
         '<p><img src="cid:chart"></p>',
         attachments=(
             Attachment("chart.png", b"\x89PNG fake", "image/png", content_id="chart"),

@@ -256,8 +256,9 @@ def test_two_report_runs_at_once_send_one_report_and_a_dead_claim_is_taken_over(
     world.process_all()
     world.mailer.sent.clear()
     # Another run claimed the user a moment ago and is still sending.
-    assert world.repository.claim_report("2026-11", "ana@example.com", world.clock.now(),
-                                         services.REPORT_CLAIM_LEASE)
+    assert world.repository.claim_report(
+        "2026-11", "ana@example.com", world.clock.now(), services.REPORT_CLAIM_LEASE
+    )
     concurrent = world.report(Month(2026, 11))
     assert concurrent.in_progress == ["ana@example.com"] and world.mailer.sent == []
     # That run died mid-send: after the lease, a re-run sends the report once.
@@ -265,3 +266,48 @@ def test_two_report_runs_at_once_send_one_report_and_a_dead_claim_is_taken_over(
     assert world.report(Month(2026, 11)).sent == ["ana@example.com"]
     assert world.report(Month(2026, 11)).already_sent == ["ana@example.com"]
     assert len(world.mailer.sent) == 1
+
+
+def test_same_expense_uploaded_again_is_flagged_and_counted_once(world: World) -> None:
+    first = world.submit(seed=8).invoice.id
+    world.process_all()
+    world.queue.messages.clear()
+    world.extractor.vary = False
+    second = world.submit(seed=9).invoice.id  # another photo of the same receipt
+    world.process_all()
+    flagged = world.repository.get(second)
+    assert flagged is not None and flagged.duplicate_of == first
+    assert "same expense" in world.mailer.sent[-1].text
+    world.report(Month(2026, 11))
+    report = world.mailer.sent[-1].text
+    assert "MYR 12.50" in report and "MYR 25.00" not in report
+    assert "likely duplicate" in report
+
+
+def test_user_can_say_a_likely_duplicate_is_a_separate_expense(world: World) -> None:
+    world.submit(seed=8)
+    world.process_all()
+    world.queue.messages.clear()
+    world.extractor.vary = False
+    second = world.submit(seed=9).invoice.id
+    world.process_all()
+    services.mark_not_duplicate(second, world.repository)
+    world.report(Month(2026, 11))
+    assert "MYR 25.00" in world.mailer.sent[-1].text
+
+
+def test_different_total_is_not_a_duplicate(world: World) -> None:
+    world.submit(seed=8)
+    world.process_all()
+    world.queue.messages.clear()
+    world.extractor.result = Extraction(
+        total=Decimal("12.51"),
+        currency="MYR",
+        vendor="KEDAI BUKU",
+        date=dt.date(2026, 11, 3),
+        confidence={"total": 0.9},
+    )
+    second = world.submit(seed=9).invoice.id
+    world.process_all()
+    stored = world.repository.get(second)
+    assert stored is not None and stored.duplicate_of is None

@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS invoices (
     processed_at TEXT,
     notice_sent_at TEXT,
     error TEXT,
-    owner TEXT
+    owner TEXT,
+    duplicate_of TEXT
 );
 CREATE INDEX IF NOT EXISTS invoices_received ON invoices (received_at);
 CREATE INDEX IF NOT EXISTS invoices_email_received ON invoices (email, received_at);
@@ -53,7 +54,8 @@ CREATE TABLE IF NOT EXISTS monthly_reports (
 _COLUMNS = (
     "id, timestamp, name, email, total, currency, vendor, invoice_date, invoice_number, subtotal,"
     " tax, status, confidence, extraction, blob_key, media_type, file_hash, file_size,"
-    " original_filename, received_at, processed_at, notice_sent_at, error, owner"
+    " original_filename, received_at, processed_at, notice_sent_at, error, owner,"
+    " duplicate_of"
 )
 
 
@@ -181,6 +183,7 @@ def _row(invoice: Invoice) -> tuple[object, ...]:
         _opt_iso(invoice.notice_sent_at),
         invoice.error,
         invoice.owner,
+        invoice.duplicate_of,
     )
 
 
@@ -202,4 +205,5 @@ def _invoice(row: sqlite3.Row) -> Invoice:
         processed_at=_opt_dt(row["processed_at"]),
         notice_sent_at=_opt_dt(row["notice_sent_at"]),
         owner=row["owner"],
+        duplicate_of=row["duplicate_of"],
     )
