@@ -129,9 +129,10 @@ def build_local(settings: Settings | None = None, **overrides: Any) -> LocalBill
             max_attempts=settings.max_attempts,
             backoff_base=settings.retry_backoff,
             backoff_max=settings.retry_backoff_max,
+            busy_timeout=settings.db_busy_timeout,
         ),
         "repository": overrides.get("repository")
-        or SqliteInvoiceRepository(settings.database_path),
+        or SqliteInvoiceRepository(settings.database_path, settings.db_busy_timeout),
         "mailer": overrides.get("mailer") or build_mailer(settings),
         "extractor": overrides.get("extractor") or build_extractor(),
         "clock": overrides.get("clock") or SystemClock(),

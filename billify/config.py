@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     max_attempts: int = Field(default=5, ge=1)
     retry_backoff: float = Field(default=5.0, ge=0)
     retry_backoff_max: float = Field(default=600.0, ge=0)
+    # Seconds a request waits for a database locked by another process before answering 503.
+    db_busy_timeout: float = Field(default=15.0, gt=0)
     workers: int = Field(default=1, ge=0, le=16)
     poll_interval: float = Field(default=0.5, gt=0)
     # API keys as comma-separated ``label:sha256hex`` entries; unset means an open API.
@@ -89,3 +91,27 @@ class Settings(BaseSettings):
     @property
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
+
+
+class AwsSettings(Settings):
+    """Settings of the AWS deployment (Lambda), read once per cold start from ``BILLIFY_*``.
+
+    Inherits the shared ones (``BILLIFY_TIMEZONE``, ``BILLIFY_REVIEW_THRESHOLD``...); the sender
+    has no default here: it must be an address or domain verified in SES.
+    """
+
+    bucket: str = Field(min_length=3)
+    queue_url: str = Field(pattern=r"^https?://")
+    table: str = Field(min_length=3)
+    mail_from: str = Field(min_length=3)
+    extractor: Literal["textract", "bundled"] = "textract"
+    # Month index partitions per UTC month; only ever raise it (reads cover shards 0..n-1).
+    month_shards: int = Field(default=1, ge=1, le=64)
+    # The queue's maxReceiveCount: on the last delivery a failing invoice is marked failed.
+    max_receive_count: int = Field(default=5, ge=1, le=1000)
+    ses_configuration_set: str | None = None
+    # Textract's asynchronous API (multi-page PDFs): poll interval and longest wait.
+    textract_poll_seconds: float = Field(default=1.0, gt=0)
+    textract_max_wait_seconds: float = Field(default=240.0, gt=0)
+    # How long a finished message's result is remembered against redelivery.
+    idempotency_ttl_seconds: int = Field(default=3600, ge=60)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from billify.adapters.local.sqlite import SqliteDatabase
+from billify.adapters.local.sqlite import BUSY_TIMEOUT_SECONDS, SqliteDatabase
 from billify.ports import InvoiceMessage
 
 _SCHEMA = """
@@ -76,8 +76,9 @@ class SqliteQueue:
         backoff_max: float = 300.0,
         clock: Callable[[], float] = time.time,
         on_dead_letter: Callable[[dict[str, Any], str], None] | None = None,
+        busy_timeout: float = BUSY_TIMEOUT_SECONDS,
     ) -> None:
-        self._db = SqliteDatabase(path, _SCHEMA)
+        self._db = SqliteDatabase(path, _SCHEMA, busy_timeout)
         self.visibility_timeout = visibility_timeout
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base

@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-from billify.adapters.local.sqlite import SqliteDatabase
+from billify.adapters.local.sqlite import BUSY_TIMEOUT_SECONDS, SqliteDatabase
 from billify.domain.models import Extraction, Invoice, InvoiceStatus, Uploader
 
 _SCHEMA = """
@@ -60,8 +60,8 @@ _COLUMNS = (
 
 
 class SqliteInvoiceRepository:
-    def __init__(self, path: Path) -> None:
-        self._db = SqliteDatabase(path, _SCHEMA)
+    def __init__(self, path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
+        self._db = SqliteDatabase(path, _SCHEMA, busy_timeout)
 
     def add(self, invoice: Invoice) -> None:
         placeholders = ", ".join("?" * len(_COLUMNS.split(",")))
