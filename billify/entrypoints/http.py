@@ -14,6 +14,7 @@ from fastapi import FastAPI, File, Form, Request, Security, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
 from limits import parse
 from limits.storage import MemoryStorage
@@ -124,6 +125,11 @@ class InvoiceOut(BaseModel):
         )
 
 
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI declarations: every error answer carries an ``ErrorBody``."""
+    return {status: {"model": ErrorBody} for status in statuses}
+
+
 def _error(status: int, error: str, detail: str, field: str | None = None) -> JSONResponse:
     body = ErrorBody(error=error, detail=detail, field=field).model_dump(exclude_none=True)
     headers = {"Retry-After": "5"} if status == 503 else None
@@ -180,13 +186,7 @@ def create_app(
         dependencies=[Security(_api_key)],
         responses={
             200: {"model": UploadAccepted, "description": "Same file already uploaded"},
-            400: {"model": ErrorBody},
-            401: {"model": ErrorBody},
-            429: {"model": ErrorBody},
-            413: {"model": ErrorBody},
-            415: {"model": ErrorBody},
-            422: {"model": ErrorBody},
-            503: {"model": ErrorBody},
+            **_errors(400, 401, 413, 415, 422, 429, 503),
         },
     )
     async def upload_invoice(
@@ -212,7 +212,7 @@ def create_app(
         "/invoices/{invoice_id}",
         response_model=InvoiceOut,
         dependencies=[Security(_api_key)],
-        responses={401: {"model": ErrorBody}, 404: {"model": ErrorBody}, 429: {"model": ErrorBody}},
+        responses=_errors(401, 404, 413, 422, 429, 503),
     )
     def get_invoice(request: Request, invoice_id: str) -> Any:
         """The record of one invoice: its status and the fields read from it."""
@@ -232,7 +232,7 @@ def create_app(
         "/invoices/{invoice_id}",
         response_model=InvoiceOut,
         dependencies=[Security(_api_key)],
-        responses={401: {"model": ErrorBody}, 404: {"model": ErrorBody}, 429: {"model": ErrorBody}},
+        responses=_errors(401, 404, 413, 422, 429, 503),
     )
     def update_invoice(request: Request, invoice_id: str, change: InvoiceChange) -> Any:
         """Correct an invoice: ``not_duplicate`` counts a likely duplicate as its own expense."""
@@ -252,6 +252,14 @@ def create_app(
     return api
 
 
+def _methods_for(api: FastAPI, path: str) -> list[str]:
+    methods: set[str] = set()
+    for route in api.routes:
+        if isinstance(route, APIRoute) and route.path_regex.match(path):
+            methods |= route.methods
+    return sorted(methods)
+
+
 def _add_error_handlers(api: FastAPI) -> None:
     @api.exception_handler(UploadRejected)
     async def rejected(_: Request, error: UploadRejected) -> JSONResponse:
@@ -266,8 +274,13 @@ def _add_error_handlers(api: FastAPI) -> None:
         return _error(422, "invalid_request", problems or "invalid request")
 
     @api.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
-        return _error(error.status_code, "http_error", str(error.detail))
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        response = _error(error.status_code, "http_error", str(error.detail))
+        response.headers.update(error.headers or {})
+        if error.status_code == 405:
+            # Starlette lists only the first route's methods; a path may have several routes.
+            response.headers["Allow"] = ", ".join(_methods_for(api, request.url.path))
+        return response
 
     @api.exception_handler(sqlite3.OperationalError)
     async def busy(_: Request, error: sqlite3.OperationalError) -> JSONResponse:
