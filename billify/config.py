@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     max_attempts: int = Field(default=5, ge=1)
     retry_backoff: float = Field(default=5.0, ge=0)
     retry_backoff_max: float = Field(default=600.0, ge=0)
+    # Seconds a client has to send a whole request body (10 MB at ~170 kB/s by default).
+    body_timeout: float = Field(default=60.0, gt=0)
     # Seconds a request waits for a database locked by another process before answering 503.
     db_busy_timeout: float = Field(default=15.0, gt=0)
     workers: int = Field(default=1, ge=0, le=16)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import math
 import sqlite3
@@ -21,6 +23,7 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import billify
 from billify.bootstrap import Billify
@@ -154,6 +157,7 @@ def create_app(
         lifespan=lifespan,
     )
     _add_error_handlers(api)
+    api.add_middleware(BodyDeadline, seconds=app.settings.body_timeout)
 
     keys = app.settings.keys
     limiter = MovingWindowRateLimiter(MemoryStorage())
@@ -250,6 +254,48 @@ def create_app(
         return {"status": "ok", "version": billify.__version__, "queue": depth() if depth else None}
 
     return api
+
+
+class BodyDeadline:
+    """The whole request body must arrive within ``seconds``: a client trickling bytes cannot
+    hold a connection (and a worker thread) for ever. Past the deadline it gets a 408."""
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        deadline = asyncio.get_running_loop().time() + self.seconds
+        state = {"started": False, "timed_out": False}
+
+        async def receive_before_deadline() -> Message:
+            remaining = deadline - asyncio.get_running_loop().time()
+            try:
+                async with asyncio.timeout(max(remaining, 0)):
+                    return await receive()
+            except TimeoutError:
+                # Answer here: the framework would turn the error into a generic 400.
+                if not state["started"]:
+                    detail = f"the request body did not arrive within {self.seconds:g} s"
+                    await _error(408, "timeout", detail)(scope, receive, send)
+                state["started"] = state["timed_out"] = True
+                raise _BodyTooSlow from None
+
+        async def tracking_send(message: Message) -> None:
+            if state["timed_out"]:
+                return  # the 408 has been sent; drop whatever the app answers after it
+            state["started"] = state["started"] or message["type"] == "http.response.start"
+            await send(message)
+
+        with contextlib.suppress(_BodyTooSlow):
+            await self.app(scope, receive_before_deadline, tracking_send)
+
+
+class _BodyTooSlow(Exception):
+    pass
 
 
 def _methods_for(api: FastAPI, path: str) -> list[str]:
