@@ -47,12 +47,19 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def start_server(data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "BILLIFY_DATA_DIR": str(data_dir), "BILLIFY_WORKERS": str(workers),
-           "BILLIFY_POLL_INTERVAL": "0.05"}
+    env = {
+        **os.environ,
+        "BILLIFY_DATA_DIR": str(data_dir),
+        "BILLIFY_WORKERS": str(workers),
+        "BILLIFY_POLL_INTERVAL": "0.05",
+    }
     env.pop("BILLIFY_SMTP_HOST", None)  # outbox: measure Billify, not a mail server
     process = subprocess.Popen(
         [sys.executable, "-m", "billify.entrypoints.cli", "serve", "--port", str(port)],
-        env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -74,8 +81,11 @@ def upload_all(base: str, files: list[Path], rate: float) -> tuple[list[str], li
     def upload(path: Path) -> None:
         content = path.read_bytes()
         started = time.perf_counter()
-        response = client.post("/upload-invoice", data={"name": "Bench", "email": "b@example.com"},
-                               files={"file": (path.name, content, "image/jpeg")})
+        response = client.post(
+            "/upload-invoice",
+            data={"name": "Bench", "email": "b@example.com"},
+            files={"file": (path.name, content, "image/jpeg")},
+        )
         elapsed = time.perf_counter() - started
         if response.status_code not in (200, 202):
             raise SystemExit(f"upload refused: {response.status_code} {response.text}")
@@ -134,10 +144,14 @@ def main() -> None:
             server.wait(30)
     ms = [latency * 1000 for latency in latencies]
     print(f"uploads: {len(ids)} at {args.rate:g}/s offered, done in {uploaded:.1f} s")
-    print(f"upload latency ms: p50 {percentile(ms, 0.5):.1f}  p99 {percentile(ms, 0.99):.1f}  "
-          f"max {max(ms):.1f}  mean {statistics.mean(ms):.1f}")
-    print(f"processed: {statuses} in {processed:.1f} s -> "
-          f"{len(ids) / processed * 60:.1f} invoices/min with {args.workers} worker thread(s)")
+    print(
+        f"upload latency ms: p50 {percentile(ms, 0.5):.1f}  p99 {percentile(ms, 0.99):.1f}  "
+        f"max {max(ms):.1f}  mean {statistics.mean(ms):.1f}"
+    )
+    print(
+        f"processed: {statuses} in {processed:.1f} s -> "
+        f"{len(ids) / processed * 60:.1f} invoices/min with {args.workers} worker thread(s)"
+    )
     print(f"server peak RSS: {rss:.0f} MB")
 
 

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     body_timeout: float = Field(default=60.0, gt=0)
     # Seconds a request waits for a database locked by another process before answering 503.
     db_busy_timeout: float = Field(default=15.0, gt=0)
+    # How much lower the extraction workers' CPU priority is than the API's (0..19).
+    worker_nice: int = Field(default=10, ge=0, le=19)
     workers: int = Field(default=1, ge=0, le=16)
     poll_interval: float = Field(default=0.5, gt=0)
     # API keys as comma-separated ``label:sha256hex`` entries; unset means an open API.

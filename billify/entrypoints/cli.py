@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -62,6 +63,9 @@ def serve(
     app = _app()
     count = app.settings.workers if workers is None else workers
     api = create_app(app, background=lambda: background_services(app, workers=count))
+    # Hand the GIL over more often than the default 5 ms, so requests are not kept waiting
+    # behind OCR post-processing running in the worker threads.
+    sys.setswitchinterval(0.0005)
     uvicorn.run(api, host=host, port=port, log_level="info")
 
 

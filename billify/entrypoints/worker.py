@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 from billify.adapters.local.sqlite_queue import QueuedMessage
@@ -19,6 +20,7 @@ class Worker:
 
     def run(self) -> None:
         """Process messages until ``stop`` is set; sleeps ``poll_interval`` when idle."""
+        _lower_priority(self.app.settings.worker_nice)
         log.info("worker started")
         while not self.stop.is_set():
             try:
@@ -55,3 +57,15 @@ class Worker:
         self.app.queue.ack(message)
         if invoice is not None:
             log.info("invoice %s %s", invoice.id, invoice.status.value)
+
+
+def _lower_priority(nice: int) -> None:
+    """Give this thread (and the OCR threads it starts, which inherit it) a lower CPU priority,
+    so uploads stay fast while documents are read. Linux applies nice values per thread."""
+    if nice <= 0:
+        return
+    try:
+        current = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), min(19, current + nice))
+    except (AttributeError, OSError):  # not Linux, or not permitted: run at normal priority
+        log.debug("could not lower the worker's priority")

@@ -1,0 +1,81 @@
+"""Measure the bundled extractor on the shared data sets.
+
+usage: python bench/eval_extraction.py [--limit N] [--sets sroie-train,invoice2data,zugferd]
+                                       [--predictions DIR] [--check-scorer]
+Prints each set's table (per-field accuracy, median seconds per document) and the peak RSS.
+With --check-scorer, also runs ../shared/tools/score.py on the written predictions and checks
+that it agrees with billify.evaluation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from billify.adapters.local.bundled_extractor import BundledExtractor  # noqa: E402
+from billify.evaluation import EvaluationReport, evaluate  # noqa: E402
+
+DATA = REPO.parent / "shared" / "data"
+SCORER = REPO.parent / "shared" / "tools" / "score.py"
+SETS = ("sroie-train", "invoice2data", "zugferd")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--sets", default=",".join(SETS))
+    parser.add_argument("--predictions", type=Path, default=None)
+    parser.add_argument("--check-scorer", action="store_true")
+    args = parser.parse_args()
+    out_dir = args.predictions or Path(tempfile.mkdtemp(prefix="billify-eval-"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    extractor = BundledExtractor()
+    agree = True
+    for name in args.sets.split(","):
+        manifest = DATA / name / "manifest.jsonl"
+        report = evaluate(manifest, extractor, limit=args.limit)
+        print(report.format(), end="\n\n")
+        predictions = out_dir / f"{name}.jsonl"
+        report.write_predictions(predictions)
+        if args.check_scorer:
+            agree &= _scorer_agrees(report, manifest, predictions, args.limit)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS: {peak_mb:.0f} MB   predictions: {out_dir}")
+    return 0 if agree else 1
+
+
+def _scorer_agrees(
+    report: EvaluationReport, manifest: Path, predictions: Path, limit: int | None
+) -> bool:
+    """Run the reference scorer on the same predictions (and the same documents)."""
+    lines = manifest.read_text("utf-8").splitlines()
+    subset = predictions.with_suffix(".manifest.jsonl")
+    subset.write_text("\n".join(lines[:limit] if limit else lines) + "\n", "utf-8")
+    fields = ",".join(report.fields)
+    reference = subprocess.run(
+        [sys.executable, str(SCORER), str(subset), str(predictions), "--fields", fields],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    ours = {f: report.counts(f) for f in report.fields}
+    ok = True
+    for line in reference.splitlines()[:-1]:
+        field, _, counts = line.partition(": ")
+        right, scored = (int(x) for x in counts.split(" ")[0].split("/"))
+        if ours[field] != (right, scored):
+            print(f"  scorer disagreement on {field}: ours {ours[field]} vs {(right, scored)}")
+            ok = False
+    print(f"  reference scorer agrees: {ok}")
+    return ok
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
