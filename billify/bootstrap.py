@@ -12,7 +12,7 @@ from billify.adapters.local.files import FileBlobStore
 from billify.adapters.local.mailers import OutboxMailer, SmtpMailer, SmtpSettings
 from billify.adapters.local.sqlite_queue import SqliteQueue
 from billify.adapters.local.sqlite_repository import SqliteInvoiceRepository
-from billify.config import Settings
+from billify.config import AwsSettings, Settings
 from billify.domain.models import Invoice
 from billify.domain.reports import Month
 from billify.domain.uploads import Upload
@@ -140,3 +140,37 @@ def build_local(settings: Settings | None = None, **overrides: Any) -> LocalBill
     app = LocalBillify(settings=settings, **components)
     app.queue.on_dead_letter = app.handle_dead_letter
     return app
+
+
+def build_aws_extractor(settings: AwsSettings) -> Extractor:
+    if settings.extractor == "bundled":
+        return build_extractor()
+    from billify.adapters.aws.textract import TextractExtractor
+
+    return TextractExtractor(
+        settings.bucket,
+        poll_seconds=settings.textract_poll_seconds,
+        max_wait_seconds=settings.textract_max_wait_seconds,
+    )
+
+
+def build_aws(settings: AwsSettings | None = None, **overrides: Any) -> Billify:
+    """Wire the AWS adapters (Lambda). ``overrides`` replace adapters, as in ``build_local``.
+    boto3 is imported here only when called, so the local mode never needs it."""
+    from billify.adapters.aws.dynamodb import DynamoInvoiceRepository
+    from billify.adapters.aws.s3 import S3BlobStore
+    from billify.adapters.aws.ses import SesMailer
+    from billify.adapters.aws.sqs import SqsQueue
+
+    settings = settings or AwsSettings()  # fields come from the environment
+    components: dict[str, Any] = {
+        "blobs": overrides.get("blobs") or S3BlobStore(settings.bucket),
+        "queue": overrides.get("queue") or SqsQueue(settings.queue_url),
+        "repository": overrides.get("repository")
+        or DynamoInvoiceRepository(settings.table, month_shards=settings.month_shards),
+        "mailer": overrides.get("mailer")
+        or SesMailer(settings.mail_from, configuration_set=settings.ses_configuration_set),
+        "extractor": overrides.get("extractor") or build_aws_extractor(settings),
+        "clock": overrides.get("clock") or SystemClock(),
+    }
+    return Billify(settings=settings, **components)

@@ -145,7 +145,9 @@ DUPLICATE_LOOKBACK = dt.timedelta(days=400)
 def _flag_likely_duplicate(invoice: Invoice, deps: Processing) -> Invoice:
     received = invoice.received_at
     earlier = deps.repository.received_between(
-        received - DUPLICATE_LOOKBACK, received + dt.timedelta(microseconds=1), invoice.uploader.email
+        received - DUPLICATE_LOOKBACK,
+        received + dt.timedelta(microseconds=1),
+        invoice.uploader.email,
     )
     for other in earlier:
         if other.duplicate_of is None and invoice.same_expense_as(other):

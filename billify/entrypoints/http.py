@@ -302,7 +302,7 @@ def _methods_for(api: FastAPI, path: str) -> list[str]:
     methods: set[str] = set()
     for route in api.routes:
         if isinstance(route, APIRoute) and route.path_regex.match(path):
-            methods |= route.methods
+            methods |= route.methods or set()
     return sorted(methods)
 
 

@@ -120,7 +120,8 @@ class SqliteInvoiceRepository:
     def mark_report_sent(self, month: str, email: str, sent_at: dt.datetime) -> None:
         with self._db.transaction() as db:
             db.execute(
-                "INSERT INTO monthly_reports (month, email, claimed_at, sent_at) VALUES (?, ?, ?, ?)"
+                "INSERT INTO monthly_reports (month, email, claimed_at, sent_at)"
+                " VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (month, email) DO UPDATE SET sent_at = excluded.sent_at",
                 (month, email, _iso(sent_at), _iso(sent_at)),
             )

@@ -20,12 +20,12 @@ _OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "
 _TOKEN_RE = re.compile(
     rf"""
     (?<![\d.,/\-])(?<!\d:)
-    (?P<neg>[-−–(]\s*)?
+    (?P<neg>[-\u2212\u2013(]\s*)?
     (?P<cur>(?:{_CURRENCY_WORDS})\s?)?
-    (?P<neg2>[-−–]\s?)?
-    (?P<num>\d{{1,3}}(?:[.,'’\u00a0\u202f ]\d{{3}})+(?:[.,]\d{{1,2}})?
-        |\d+(?:[.,]\d{{1,2}})?)
-    (?P<tail>\s?(?:[-−–)]))?
+    (?P<neg2>[-\u2212\u2013]\s?)?
+    (?P<num>\d{{1,3}}(?:[.,'\u2019\u00a0\u202f ]\d{{3}})+(?:[.,]\d{{1,2}})?
+        |\d+(?:[.,]\d{{1,2}})?|(?<=[\sM$€£])\.\d{{2}})
+    (?P<tail>\s?(?:[-\u2212\u2013)]))?
     (?![\w,./:-]*\d)(?![A-Za-z%])
     """,
     re.VERBOSE,
@@ -58,15 +58,15 @@ def parse_amount(text: str) -> Decimal | None:
         return None
     s = _CURRENCY_RE.sub(" ", text.strip())
     s = re.sub(r"(?i)\b(?:cr|dr)\b", " ", s).strip(" :=*")
-    negative, s = _strip_sign(s)
-    if s is None:
+    negative, unsigned = _strip_sign(s)
+    if unsigned is None:
         return None
-    s = s.strip(_SPACES)
+    s = unsigned.strip(_SPACES)
     if not s or not re.search(r"\d", s):
         return None
-    if re.search(r"[^\d.,'’" + _SPACES + "]", s):
+    if re.search(r"[^\d.,'\u2019" + _SPACES + "]", s):
         s = s.translate(_OCR_DIGITS)
-        if re.search(r"[^\d.,'’" + _SPACES + "]", s):
+        if re.search(r"[^\d.,'\u2019" + _SPACES + "]", s):
             return None
     number = _normalise_number(s)
     if number is None:
@@ -86,7 +86,7 @@ def _strip_sign(s: str) -> tuple[bool, str | None]:
     elif s.startswith("(") or s.endswith(")"):
         return False, None
     s = s.strip(_SPACES)
-    for dash in "-−–":
+    for dash in "-\u2212\u2013":
         if s.startswith(dash):
             negative, s = not negative, s[1:]
             break
@@ -94,15 +94,15 @@ def _strip_sign(s: str) -> tuple[bool, str | None]:
             negative, s = not negative, s[:-1]
             break
     s = _CURRENCY_RE.sub(" ", s).strip(_SPACES)
-    if s[:1] in "-−–" or s[-1:] in "-−–":
+    if s[:1] in "-\u2212\u2013" or s[-1:] in "-\u2212\u2013":
         return False, None
     return negative, s
 
 
 def _normalise_number(s: str) -> str | None:
     """Plain ``1234.50`` from a number with any of the usual group/decimal separators."""
-    s = re.sub(r"(?<=\d)[" + _SPACES + r"'’](?=\d{3}(?:\D|$))", "", s)
-    if re.search(r"[" + _SPACES + "'’]", s):
+    s = re.sub(r"(?<=\d)[" + _SPACES + r"'\u2019](?=\d{3}(?:\D|$))", "", s)
+    if re.search(r"[" + _SPACES + "'\u2019]", s):
         return None
     last_dot, last_comma = s.rfind("."), s.rfind(",")
     if last_dot >= 0 and last_comma >= 0:
@@ -117,7 +117,8 @@ def _normalise_number(s: str) -> str | None:
         return s if s.isdigit() else None
     parts = s.split(mark)
     if len(parts) == 2 and len(parts[1]) != 3:
-        return s.replace(mark, ".") if parts[0].isdigit() and parts[1].isdigit() else None
+        integer = parts[0] or "0"
+        return f"{integer}.{parts[1]}" if integer.isdigit() and parts[1].isdigit() else None
     if _valid_groups(s, mark):
         return s.replace(mark, "")
     return None

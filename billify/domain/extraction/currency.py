@@ -6,10 +6,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-ISO_CODES = frozenset(
+_CODES = (
     "EUR USD GBP MYR INR CHF SGD AUD CAD NZD HKD JPY CNY IDR THB PHP VND KRW SEK NOK DKK PLN "
-    "CZK HUF RON BGN ZAR BRL MXN AED SAR ILS RUB TWD".split()
+    "CZK HUF RON BGN ZAR BRL MXN AED SAR ILS RUB TWD"
 )
+ISO_CODES = frozenset(_CODES.split())
 
 # Symbols and printed abbreviations that name one currency on their own.
 _SYMBOLS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -31,7 +32,10 @@ _DOLLAR_RE = re.compile(r"(?<![A-Z])\$")
 
 # Country hints that decide what a bare "$" (or no symbol at all) means.
 _COUNTRY_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\b(?:SDN\.?\s?BHD|BHD|MALAYSIA|SELANGOR|JOHOR|KUALA LUMPUR|JALAN)\b", re.I), "MYR"),
+    (
+        re.compile(r"\b(?:SDN\.?\s?BHD|BHD|MALAYSIA|SELANGOR|JOHOR|KUALA LUMPUR|JALAN)\b", re.I),
+        "MYR",
+    ),
     (re.compile(r"\bSINGAPORE\b", re.I), "SGD"),
     (re.compile(r"\bAUSTRALIA\b|\bABN\b", re.I), "AUD"),
     (re.compile(r"\bCANADA\b|\bHST\b", re.I), "CAD"),
@@ -57,7 +61,7 @@ def detect_currency(texts: Iterable[str]) -> tuple[str | None, float]:
         code, count = votes.most_common(1)[0]
         return code, min(0.99, 0.75 + 0.05 * count)
     if dollars:
-        dollar_hint = next((c for c, _ in hints.most_common() if c.endswith("D")), None)
+        dollar_hint = next((c for c, _ in hints.most_common() if c not in ("EUR", "INR")), None)
         return (dollar_hint or "USD"), 0.7 if dollar_hint else 0.6
     if hints:
         return hints.most_common(1)[0][0], 0.5

@@ -25,9 +25,7 @@ _MONTH_NAMES: dict[int, tuple[str, ...]] = {
     11: ("november", "novembre", "nov"),
     12: ("december", "dezember", "décembre", "decembre", "disember", "dec", "dez", "déc", "dis"),
 }
-MONTHS: dict[str, int] = {
-    name: number for number, names in _MONTH_NAMES.items() for name in names
-}
+MONTHS: dict[str, int] = {name: number for number, names in _MONTH_NAMES.items() for name in names}
 _LONG_NAMES = sorted((n for n in MONTHS if len(n) > 3), key=len, reverse=True)
 
 
@@ -60,25 +58,33 @@ class DateMatch:
 
 
 _MONTH_WORD = r"[A-Za-zÀ-ÿ]{3,9}\.?"
+_TIME_NEXT = r"(?=\d{2}:\d{2})"
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("ymd", re.compile(r"(?<!\d)(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?!\d)")),
-    ("dmy", re.compile(r"(?<![\d.])(\d{1,2})\s?([-/.])\s?(\d{1,2})\s?\2\s?(\d{4}|\d{2})(?![\d])")),
+    ("ymd", re.compile(rf"(?<!\d)(\d{{4}})([-/.])(\d{{1,2}})\2(\d{{1,2}})(?:(?!\d)|{_TIME_NEXT})")),
+    (
+        "dmy",
+        re.compile(
+            r"(?<![\d.])(\d{1,2})\s?([-/.])\s?(\d{1,2})\s?[-/. ]\s?(\d{4}|\d{2})"
+            rf"(?:(?!\d)|{_TIME_NEXT})"
+        ),
+    ),
     (
         "d_mon_y",
         re.compile(
             rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th|er|\.)?[\s\-/.,]*({_MONTH_WORD})[\s\-/.,']*"
-            r"(\d{4}|\d{2})(?![\d])",
+            r"(\d{4}|\d{2}(?!\s*,?\s*\d))(?![\d])",
             re.IGNORECASE,
         ),
     ),
     (
         "mon_d_y",
         re.compile(
-            rf"(?<![A-Za-zÀ-ÿ])({_MONTH_WORD})\s?(\d{{1,2}})(?:st|nd|rd|th)?,?\s*(\d{{4}})(?!\d)",
+            rf"(?<![A-Za-zÀ-ÿ])({_MONTH_WORD})\s?(\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s*(\d{{4}})(?!\d)",
             re.IGNORECASE,
         ),
     ),
-    ("compact", re.compile(r"(?<![\d.,/-])((?:19|20)\d{2})(\d{2})(\d{2})(?![\d.,/-])")),
+    ("compact", re.compile(r"(?<![\d.,/-])((?:19|20)\d{2})(\d{2})(\d{2})(?![\d.,-])")),
+    ("compact_dmy", re.compile(r"(?<![\d.,/-])(\d{2})(\d{2})((?:19|20)\d{2})(?![\d.,-])")),
 )
 
 
@@ -98,9 +104,7 @@ def month_number(word: str) -> int | None:
 
 
 def _fold(word: str) -> str:
-    return "".join(
-        c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c)
-    )
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
 def find_dates(text: str) -> list[DateMatch]:
@@ -123,6 +127,8 @@ def _readings(kind: str, g: tuple[str | None, ...]) -> tuple[dt.date, ...]:
         return _valid([(int(parts[0]), int(parts[2]), int(parts[3]))])
     if kind == "compact":
         return _valid([(int(parts[0]), int(parts[1]), int(parts[2]))])
+    if kind == "compact_dmy":
+        return _valid([(int(parts[2]), int(parts[1]), int(parts[0]))])
     if kind == "dmy":
         a, b, year = int(parts[0]), int(parts[2]), _year(parts[3])
         return _valid([(year, b, a), (year, a, b)])

@@ -30,16 +30,16 @@ def _rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
-_TOTAL_WORD = r"t\s?[o0]\s?t\s?a\s?[l1i]|totaal|gesamt|summe|montant|jumlah|betrag"
-_INCL = r"incl|inkl|inclusive|including|inc\.|ttc|after|w/\s?(?:gst|tax)|with\s+(?:gst|tax)"
-_EXCL = r"excl|exkl|excluding|exclusive|before|w/o|without|ht\b|net\s+of|sans|zonder|ohne"
+_TOTAL_WORD = r"t\s?[o0]\s?t\s?a\s?[l1it]|totaal|gesamt|summe|montant|jumlah|betrag"
+_INCL = r"[il1]ncl|inkl|inclusive|including|inc\.|ttc|after|w/\s?(?:gst|tax)|with\s+(?:gst|tax)"
+_EXCL = r"excl(?:uded|uding|usive)?\b|exkl|before|w/o|without|ht\b|net\s+of|sans|zonder|ohne"
 _TAX_WORD = r"gst|vat|tax|sst|btw|mwst|m\.?w\.?st|ust\b|umsatzsteuer|mehrwertsteuer|tva|cukai|pajak"
 
 _COUNT = _rx(
     r"\b(?:qty|quantity|items?|pcs|units?|no\.?\s*of|item\s*count|bil\.?\s*item|menge|aantal)\b"
     r"|\bitem\(s\)|qty\(s\)"
 )
-_CHANGE = _rx(r"\bchange\b|\bchg\b|\bbaki\b|kembali|r[üu]ckgeld|wisselgeld|rendu")
+_CHANGE = _rx(r"\bchange\b|\bchg\b|^\W*ch\W*$|\bbaki\b|kembali|r[üu]ckgeld|wisselgeld|rendu")
 _TENDERED = _rx(
     r"\b(?:cash|tunai|tendered|tender|paid|payment|bayar|card|visa|master\s?card|mastercard|"
     r"amex|debit|credit\s*card|e-?wallet|received|bezahlt|betaald|esp[eè]ces|pay[eé]|"
@@ -54,10 +54,11 @@ _ROUNDING = _rx(r"round|\badj(?:ustment)?\b|pembundaran|rundung|afronding|arrond
 _DISCOUNT = _rx(r"disc|saving|rabatt|korting|remise|voucher|coupon|promo")
 _SUBTOTAL = _rx(
     rf"sub\W?t\s?[o0]\s?tal|sub\W?totaal|zwischensumme|\bsubtot|(?:{_TOTAL_WORD})[^0-9]*(?:{_EXCL})"
-    r"|nettobetrag|\bnetto\b|net\s+amount|taxable|tax\s*base|steuerbasis|montant\s+ht|total\s+ht"
+    r"|nettobetrag|\bnetto\b|taxable|tax\s*base|steuerbasis|montant\s+ht|total\s+ht"
     rf"|(?:{_EXCL})\.?\s*(?:{_TAX_WORD})"
 )
 _TAX = _rx(_TAX_WORD)
+_PARTIAL_TOTAL = _rx(rf"(?:{_TOTAL_WORD})\s*\d+(?:[.,]\d+)?\s*%")
 _TAX_ID = _rx(
     r"tax\s+invoice|(?:gst|tax|vat|btw|ust|tva|sst)\W*(?:id|no|nr|reg|number|registration|summary)"
     r"\b|\bgstin\b|\bust-?id"
@@ -73,6 +74,7 @@ _DUE = _rx(
     r"|zahlbetrag|restbetrag|openstaand|balance\s+to"
 )
 _TOTAL = _rx(rf"\b(?:{_TOTAL_WORD})")
+_NET_AMOUNT = _rx(r"\bnett?\s*am(?:oun)?t\b")
 
 
 def classify(label: str) -> Label | None:
@@ -87,6 +89,8 @@ def classify(label: str) -> Label | None:
             return Label(kind, 1.0)
     if _SUBTOTAL.search(text):
         return Label(Kind.SUBTOTAL, 0.9)
+    if _PARTIAL_TOTAL.search(text):
+        return Label(Kind.SUBTOTAL, 0.6)
     return _classify_total_or_tax(text)
 
 
@@ -100,7 +104,12 @@ _SIMPLE_KINDS = (
 )
 
 
+_TAX_INCLUDED = _rx(rf"includ(?:es|ed)\b.*(?:{_TAX_WORD})|%.*(?:{_TAX_WORD})\s+includ")
+
+
 def _classify_total_or_tax(text: str) -> Label | None:
+    if _TAX_INCLUDED.search(text):
+        return Label(Kind.TAX, 0.8)
     has_incl = re.search(_INCL, text, re.IGNORECASE) is not None
     if _TAX.search(text) and not has_incl:
         if _TAX_ID.search(text) and not _TOTAL.search(text):
@@ -108,6 +117,8 @@ def _classify_total_or_tax(text: str) -> Label | None:
         return Label(Kind.TAX, 0.9)
     if _STRONG_TOTAL.search(text):
         return Label(Kind.TOTAL, 1.0)
+    if _NET_AMOUNT.search(text):
+        return Label(Kind.TOTAL, 0.85)
     if _DUE.search(text):
         return Label(Kind.DUE, 0.9)
     if _TOTAL.search(text):

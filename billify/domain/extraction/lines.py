@@ -78,9 +78,7 @@ def group_rows(lines: Sequence[TextLine]) -> list[Row]:
             rows.extend([line] for line in on_page)
             continue
         rows.extend(_rows_of_boxed(on_page))
-    return [
-        Row(cells=tuple(sorted(cells, key=_x0)), index=i) for i, cells in enumerate(rows)
-    ]
+    return [Row(cells=tuple(sorted(cells, key=_x0)), index=i) for i, cells in enumerate(rows)]
 
 
 def _pages_in_order(lines: Iterable[TextLine]) -> list[int]:

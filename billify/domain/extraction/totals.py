@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ class Candidate:
     strength: float
     value: Decimal
     row: int
+    crowded: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ def collect_candidates(rows: Sequence[Row]) -> list[Candidate]:
         if meaning is None:
             continue
         if tokens:
-            found.append(_candidate(meaning, tokens[-1].value, i))
+            found.append(_candidate(meaning, tokens[-1].value, i, crowded=len(tokens) > 1))
             continue
         below = _value_below(rows, i)
         if below is not None:
@@ -58,15 +60,27 @@ def collect_candidates(rows: Sequence[Row]) -> list[Candidate]:
     return found
 
 
-def _candidate(meaning: Label, value: Decimal, row: int) -> Candidate:
-    return Candidate(meaning.kind, meaning.strength, value, row)
+def _candidate(meaning: Label, value: Decimal, row: int, crowded: bool = False) -> Candidate:
+    return Candidate(meaning.kind, meaning.strength, value, row, crowded)
 
 
 def _label_and_amounts(text: str) -> tuple[str, list[AmountToken]]:
     tokens = money_tokens(text)
     if not tokens:
-        return text, []
+        return text, _garbled_amount(text)
     return text[: tokens[0].start], tokens
+
+
+_GARBLED = re.compile(r"(?<![\d.,:/-])(\d{1,5})\s?[-:;, ]\s?(\d{2})\s*[A-Z*]?\s*$")
+
+
+def _garbled_amount(text: str) -> list[AmountToken]:
+    """``7-00``, ``7:00`` or ``20 00`` at the end of a labelled row: OCR lost the point."""
+    m = _GARBLED.search(text)
+    if m is None or classify(text[: m.start()]) is None:
+        return []
+    value = Decimal(f"{m.group(1)}.{m.group(2)}")
+    return [AmountToken(value, m.start(), m.end(), decimals=2, currency=False)]
 
 
 def _value_below(rows: Sequence[Row], i: int) -> Decimal | None:
@@ -101,21 +115,99 @@ def _last_of(candidates: Sequence[Candidate], kind: Kind) -> Decimal | None:
     return values[-1] if values else None
 
 
-def _choose_total(candidates: Sequence[Candidate], rows: Sequence[Row]) -> tuple[Decimal | None, float]:
-    totals = [c for c in candidates if c.kind in _TOTAL_KINDS and c.value > 0]
-    paid = _paid_amount(candidates)
-    if paid is not None and (not totals or any(c.value == paid for c in totals)):
-        return paid, 0.97
-    if totals:
-        best = max(totals, key=lambda c: (c.kind is Kind.TOTAL, c.strength, c.row))
-        agreeing = sum(1 for c in totals if c.value == best.value)
-        return best.value, min(0.95, 0.6 + 0.1 * best.strength + 0.1 * agreeing)
-    return _fallback_total(candidates, rows)
+def _choose_total(
+    candidates: Sequence[Candidate], rows: Sequence[Row]
+) -> tuple[Decimal | None, float]:
+    """Score every printed value that some evidence calls the total; the best one wins.
+
+    Evidence: a total label (stronger for "grand/nett/rounded total"), equal to cash tendered
+    minus change, equal to a labelled total plus the rounding adjustment, equal to subtotal plus
+    tax. Cash tendered itself is never a candidate unless other evidence names its value."""
+    printed = _printed_values(rows)
+    evidence = _Evidence.of(candidates)
+    options = {c.value for c in evidence.labelled}
+    options.update(v for v in evidence.derived() if v in printed or v in evidence.summed)
+    if not options:
+        return _fallback_total(candidates, rows)
+    last_row = _last_rows(rows)
+    scored = [(evidence.score(v, candidates, printed), v) for v in options]
+    score, best = max(scored, key=lambda pair: (pair[0], last_row.get(pair[1], -1)))
+    return best, max(0.2, min(0.97, 0.35 + 0.45 * score))
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    labelled: tuple[Candidate, ...]
+    paid: Decimal | None
+    rounded: frozenset[Decimal]
+    summed: frozenset[Decimal]
+
+    @classmethod
+    def of(cls, candidates: Sequence[Candidate]) -> _Evidence:
+        labelled = tuple(c for c in candidates if c.kind in _TOTAL_KINDS and c.value > 0)
+        if not labelled:  # a credit note: every total is negative
+            labelled = tuple(c for c in candidates if c.kind in _TOTAL_KINDS and c.value < 0)
+        roundings = [c.value for c in candidates if c.kind is Kind.ROUNDING and c.value != 0]
+        rounded = frozenset(c.value + r for c in labelled for r in roundings)
+        return cls(
+            labelled=labelled,
+            paid=_paid_amount(candidates),
+            rounded=rounded,
+            summed=frozenset(_sums(candidates)),
+        )
+
+    def derived(self) -> set[Decimal]:
+        out = set(self.rounded) | set(self.summed)
+        if self.paid is not None:
+            out.add(self.paid)
+        return out
+
+    def score(
+        self, value: Decimal, candidates: Sequence[Candidate], printed: Counter[Decimal]
+    ) -> float:
+        labels = [c for c in self.labelled if c.value == value]
+        score = max((_label_weight(c) for c in labels), default=0.0)
+        if value == self.paid:
+            score += 0.6
+        if value in self.rounded:
+            score += 0.8
+        elif labels and any(value + r in self.rounded for r in _roundings(candidates)):
+            score -= 0.3
+        if value in self.summed:
+            score += 0.3
+        return score + min(0.3, 0.1 * (printed[value] - 1))
+
+
+def _label_weight(c: Candidate) -> float:
+    weight = c.strength if c.kind is Kind.TOTAL else 0.7 * c.strength
+    return weight - (0.3 if c.crowded else 0.0)
+
+
+def _roundings(candidates: Sequence[Candidate]) -> list[Decimal]:
+    return [c.value for c in candidates if c.kind is Kind.ROUNDING and c.value != 0]
+
+
+def _sums(candidates: Sequence[Candidate]) -> set[Decimal]:
+    """Subtotal plus tax, with and without the rounding adjustment,
+    less any discount."""
+    bases = [c.value for c in candidates if c.kind is Kind.SUBTOTAL]
+    taxes = [c.value for c in candidates if c.kind is Kind.TAX and c.value > 0]
+    extras = [Decimal(0), *_roundings(candidates)]
+    return {b + t + r for b in bases for t in taxes for r in extras}
+
+
+def _printed_values(rows: Sequence[Row]) -> Counter[Decimal]:
+    return Counter(t.value for row in rows for t in money_tokens(row.text))
+
+
+def _last_rows(rows: Sequence[Row]) -> dict[Decimal, int]:
+    return {t.value: i for i, row in enumerate(rows) for t in money_tokens(row.text)}
 
 
 def _paid_amount(candidates: Sequence[Candidate]) -> Decimal | None:
     """Tendered minus change, when a receipt shows both: that is what the total was."""
-    tendered = [c for c in candidates if c.kind is Kind.TENDERED and c.value > 0]
+    paying = (Kind.TENDERED, Kind.PREPAID)
+    tendered = [c for c in candidates if c.kind in paying and c.value > 0]
     change = [c for c in candidates if c.kind is Kind.CHANGE and c.value >= 0]
     if not tendered or not change:
         return None
@@ -156,6 +248,9 @@ def _subtotal_and_tax(
             for tax in reversed(taxes or [Decimal(0)]):
                 if any(abs(sub + tax + r - total) < CENT for r in (*roundings, Decimal(0))):
                     return sub, (tax if taxes else None), True
+    if total is not None:
+        subtotals = [s for s in subtotals if s <= total]
+        taxes = [t for t in taxes if t < total]
     subtotal = subtotals[-1] if subtotals else None
     tax_value = next((t for t in reversed(taxes) if t > 0), taxes[-1] if taxes else None)
     return subtotal, tax_value, False

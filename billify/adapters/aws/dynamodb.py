@@ -1,0 +1,326 @@
+"""Invoice records in one DynamoDB table (single-table design), read with GetItem and Query only.
+
+Items, all keyed by ``id``:
+
+- invoice ``<invoice id>``: the seed's attributes ``id, timestamp, name, email, total`` at top
+  level (``total``/``subtotal``/``tax`` as numbers), the whole extraction as JSON, and two
+  index keys: ``month_key`` = ``YYYY-MM#<shard>`` (UTC month of receipt) and ``received_key`` =
+  ``<received_at ISO UTC>#<id>``. Index ``ByMonth`` (month_key, received_key) serves the monthly
+  job; ``ByEmail`` (email, received_key) one user's month to date.
+- upload ``upload#<email>#<sha256>``: points at the first invoice of that file for that user,
+  written in the same transaction as the invoice, so duplicate detection is strongly consistent.
+- report ``report#<YYYY-MM>#<email>``: the claim/sent record of one monthly report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import heapq
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from billify.adapters.aws.clients import client, error_code
+from billify.domain.models import Extraction, Invoice, InvoiceStatus, Uploader
+
+INDEX_BY_MONTH = "ByMonth"
+INDEX_BY_EMAIL = "ByEmail"
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+class InvoiceConflict(RuntimeError):
+    """The same file from the same user is being recorded by a concurrent upload."""
+
+
+class DynamoInvoiceRepository:
+    def __init__(self, table: str, month_shards: int = 1, dynamodb: Any | None = None) -> None:
+        if month_shards < 1:
+            raise ValueError("month_shards must be at least 1")
+        self.table = table
+        self.month_shards = month_shards
+        self._ddb = dynamodb or client("dynamodb")
+
+    # -- invoices ---------------------------------------------------------------------------
+
+    def add(self, invoice: Invoice) -> None:
+        upload_id = _upload_id(invoice.uploader.email, invoice.file_hash)
+        try:
+            self._ddb.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table,
+                            "Item": _serialize(self._item(invoice)),
+                            "ConditionExpression": "attribute_not_exists(#id)",
+                            "ExpressionAttributeNames": {"#id": "id"},
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self.table,
+                            "Item": _serialize(
+                                {"id": upload_id, "kind": "upload", "invoice_id": invoice.id}
+                            ),
+                            "ConditionExpression": "attribute_not_exists(#id)",
+                            "ExpressionAttributeNames": {"#id": "id"},
+                        }
+                    },
+                ]
+            )
+        except ClientError as error:
+            if error_code(error) == "TransactionCanceledException":
+                raise InvoiceConflict(f"invoice {invoice.id} or its file is recorded") from error
+            raise
+
+    def get(self, invoice_id: str) -> Invoice | None:
+        item = self._get_item(invoice_id)
+        return _invoice(item) if item and item.get("kind") == "invoice" else None
+
+    def save(self, invoice: Invoice) -> None:
+        try:
+            self._ddb.put_item(
+                TableName=self.table,
+                Item=_serialize(self._item(invoice)),
+                ConditionExpression="attribute_exists(#id)",
+                ExpressionAttributeNames={"#id": "id"},
+            )
+        except ClientError as error:  # like an UPDATE of a missing row: nothing to save
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+
+    def delete(self, invoice_id: str) -> None:
+        response = self._ddb.delete_item(
+            TableName=self.table, Key=_key(invoice_id), ReturnValues="ALL_OLD"
+        )
+        old = _deserialize(response.get("Attributes") or {})
+        if old.get("kind") != "invoice":
+            return
+        try:
+            self._ddb.delete_item(
+                TableName=self.table,
+                Key=_key(_upload_id(str(old["email"]), str(old["file_hash"]))),
+                ConditionExpression="invoice_id = :id",
+                ExpressionAttributeValues={":id": {"S": invoice_id}},
+            )
+        except ClientError as error:  # it points at another invoice: keep it
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+
+    def find_by_hash(self, email: str, file_hash: str) -> Invoice | None:
+        pointer = self._get_item(_upload_id(email, file_hash))
+        return self.get(str(pointer["invoice_id"])) if pointer else None
+
+    def received_between(
+        self, start: dt.datetime, end: dt.datetime, email: str | None = None
+    ) -> Iterator[Invoice]:
+        low, high = _iso(start), _iso(end)
+        if email is not None:
+            pages = [self._query(INDEX_BY_EMAIL, "email", email, low, high)]
+        else:
+            pages = [
+                self._query(INDEX_BY_MONTH, "month_key", f"{month}#{shard}", low, high)
+                for month in utc_months(start, end)
+                for shard in range(self.month_shards)
+            ]
+        for item in heapq.merge(*pages, key=lambda i: str(i["received_key"])):
+            yield _invoice(item)
+
+    # -- monthly reports --------------------------------------------------------------------
+
+    def claim_report(self, month: str, email: str, now: dt.datetime, lease: dt.timedelta) -> bool:
+        try:
+            self._ddb.update_item(
+                TableName=self.table,
+                Key=_key(_report_id(month, email)),
+                UpdateExpression="SET #kind = :kind, #claimed = :now",
+                ConditionExpression="attribute_not_exists(#id)"
+                " OR (attribute_not_exists(#sent) AND #claimed <= :stale)",
+                ExpressionAttributeNames={
+                    "#id": "id",
+                    "#kind": "kind",
+                    "#claimed": "claimed_at",
+                    "#sent": "sent_at",
+                },
+                ExpressionAttributeValues=_serialize(
+                    {":kind": "report", ":now": _iso(now), ":stale": _iso(now - lease)}
+                ),
+            )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def release_report(self, month: str, email: str) -> None:
+        try:
+            self._ddb.delete_item(
+                TableName=self.table,
+                Key=_key(_report_id(month, email)),
+                ConditionExpression="attribute_not_exists(#sent)",
+                ExpressionAttributeNames={"#sent": "sent_at"},
+            )
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+
+    def mark_report_sent(self, month: str, email: str, sent_at: dt.datetime) -> None:
+        self._ddb.update_item(
+            TableName=self.table,
+            Key=_key(_report_id(month, email)),
+            UpdateExpression="SET #kind = :kind, #sent = :sent,"
+            " #claimed = if_not_exists(#claimed, :sent)",
+            ExpressionAttributeNames={
+                "#kind": "kind",
+                "#sent": "sent_at",
+                "#claimed": "claimed_at",
+            },
+            ExpressionAttributeValues=_serialize({":kind": "report", ":sent": _iso(sent_at)}),
+        )
+
+    def report_sent(self, month: str, email: str) -> bool:
+        item = self._get_item(_report_id(month, email))
+        return bool(item and item.get("sent_at"))
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _item(self, invoice: Invoice) -> dict[str, Any]:
+        extraction = invoice.extraction.to_json() if invoice.extraction else {}
+        received = _iso(invoice.received_at)
+        shard = int(hashlib.sha256(invoice.id.encode()).hexdigest()[:8], 16) % self.month_shards
+        item: dict[str, Any] = {
+            "id": invoice.id,
+            "kind": "invoice",
+            "timestamp": received,
+            "name": invoice.uploader.name,
+            "email": invoice.uploader.email,
+            "total": _number(extraction.get("total")),
+            "subtotal": _number(extraction.get("subtotal")),
+            "tax": _number(extraction.get("tax")),
+            "currency": extraction.get("currency"),
+            "vendor": extraction.get("vendor"),
+            "invoice_date": extraction.get("date"),
+            "invoice_number": extraction.get("invoice_number"),
+            "status": invoice.status.value,
+            "extraction": json.dumps(extraction) if invoice.extraction else None,
+            "blob_key": invoice.blob_key,
+            "media_type": invoice.media_type,
+            "file_hash": invoice.file_hash,
+            "file_size": invoice.file_size,
+            "original_filename": invoice.original_filename,
+            "received_at": received,
+            "processed_at": _opt_iso(invoice.processed_at),
+            "notice_sent_at": _opt_iso(invoice.notice_sent_at),
+            "error": invoice.error,
+            "owner": invoice.owner,
+            "duplicate_of": invoice.duplicate_of,
+            "month_key": f"{invoice.received_at.astimezone(dt.UTC):%Y-%m}#{shard}",
+            "received_key": f"{received}#{invoice.id}",
+        }
+        return {k: v for k, v in item.items() if v is not None}
+
+    def _get_item(self, item_id: str) -> dict[str, Any] | None:
+        response = self._ddb.get_item(TableName=self.table, Key=_key(item_id), ConsistentRead=True)
+        item = response.get("Item")
+        return _deserialize(item) if item else None
+
+    def _query(
+        self, index: str, hash_name: str, hash_value: str, low: str, high: str
+    ) -> Iterator[dict[str, Any]]:
+        """Items of one index partition with ``low <= received_key < high``, oldest first.
+        (``high`` is a bare timestamp: every key at that instant sorts after it.)"""
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": index,
+            "KeyConditionExpression": "#h = :h AND #r BETWEEN :low AND :high",
+            "ExpressionAttributeNames": {"#h": hash_name, "#r": "received_key"},
+            "ExpressionAttributeValues": _serialize({":h": hash_value, ":low": low, ":high": high}),
+        }
+        while True:
+            response = self._ddb.query(**request)
+            for item in response.get("Items", []):
+                yield _deserialize(item)
+            if "LastEvaluatedKey" not in response:
+                return
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def utc_months(start: dt.datetime, end: dt.datetime) -> list[str]:
+    """The UTC calendar months (``YYYY-MM``) that [start, end) touches."""
+    if end <= start:
+        return []
+    first = start.astimezone(dt.UTC)
+    last = (end - dt.timedelta(microseconds=1)).astimezone(dt.UTC)
+    year, month, months = first.year, first.month, []
+    while (year, month) <= (last.year, last.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _upload_id(email: str, file_hash: str) -> str:
+    return f"upload#{email}#{file_hash}"
+
+
+def _report_id(month: str, email: str) -> str:
+    return f"report#{month}#{email}"
+
+
+def _key(item_id: str) -> dict[str, Any]:
+    return {"id": {"S": item_id}}
+
+
+def _serialize(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in values.items()}
+
+
+def _deserialize(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+
+
+def _number(text: str | None) -> Decimal | None:
+    return Decimal(text) if text is not None else None
+
+
+def _iso(moment: dt.datetime) -> str:
+    # One fixed format in UTC, so string order is time order (as in the SQLite repository).
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def _opt_iso(moment: dt.datetime | None) -> str | None:
+    return _iso(moment) if moment else None
+
+
+def _opt_dt(text: object) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(str(text)) if text else None
+
+
+def _opt_str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _invoice(item: dict[str, Any]) -> Invoice:
+    extraction = item.get("extraction")
+    return Invoice(
+        id=str(item["id"]),
+        uploader=Uploader(str(item["name"]), str(item["email"])),
+        blob_key=str(item["blob_key"]),
+        media_type=str(item["media_type"]),
+        file_hash=str(item["file_hash"]),
+        file_size=int(item["file_size"]),
+        received_at=dt.datetime.fromisoformat(str(item["received_at"])),
+        original_filename=_opt_str(item.get("original_filename")),
+        status=InvoiceStatus(str(item["status"])),
+        extraction=Extraction.from_json(json.loads(str(extraction))) if extraction else None,
+        error=_opt_str(item.get("error")),
+        processed_at=_opt_dt(item.get("processed_at")),
+        notice_sent_at=_opt_dt(item.get("notice_sent_at")),
+        owner=_opt_str(item.get("owner")),
+        duplicate_of=_opt_str(item.get("duplicate_of")),
+    )

@@ -1,0 +1,25 @@
+"""Invoice files in an S3 bucket (private, encrypted at rest by the bucket's default)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from billify.adapters.aws.clients import client
+
+
+class S3BlobStore:
+    def __init__(self, bucket: str, s3: Any | None = None) -> None:
+        self.bucket = bucket
+        self._s3 = s3 or client("s3")
+
+    def put(self, key: str, data: bytes, media_type: str) -> None:
+        # S3 acknowledges a PUT only once the object is stored redundantly.
+        self._s3.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=media_type)
+
+    def get(self, key: str) -> bytes:
+        response = self._s3.get_object(Bucket=self.bucket, Key=key)
+        body: bytes = response["Body"].read()
+        return body
+
+    def delete(self, key: str) -> None:
+        self._s3.delete_object(Bucket=self.bucket, Key=key)

@@ -1,0 +1,299 @@
+"""The extractor that needs no service: PDF text layer, embedded e-invoice XML, or bundled OCR.
+
+``BundledExtractor().extract(document, media_type)`` reads PNG, JPEG, WebP, TIFF and PDF.
+PDFs carrying ZUGFeRD / Factur-X / XRechnung / UBL XML are read from the XML; pages with a
+text layer are read from it; other pages and images go through RapidOCR (models ship inside
+the ``rapidocr`` wheel, nothing is downloaded). The OCR engine is loaded on first use, once
+per instance. ``extract`` holds a per-instance lock: calls from several threads are safe but
+run one at a time; use one instance per worker process for parallelism.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pypdfium2 as pdfium
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from billify.domain.extraction import (
+    NotAnEInvoice,
+    TextLine,
+    UnreadableDocument,
+    extract_fields,
+    parse_einvoice,
+)
+from billify.domain.models import Extraction
+
+if TYPE_CHECKING:
+    from rapidocr import RapidOCR
+
+log = logging.getLogger(__name__)
+
+IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/tiff"})
+PDF_TYPE = "application/pdf"
+SUPPORTED_TYPES = IMAGE_TYPES | {PDF_TYPE}
+_XML_NAMES = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml", "zugferd.xml")
+
+
+@dataclass(frozen=True)
+class OcrSettings:
+    """Speed/accuracy knobs of the bundled OCR (measured on 2 CPU cores)."""
+
+    max_side: int = 1600  # images are downscaled to this longest side before OCR
+    det_limit: int = 960  # text detection runs at this longest side
+    threads: int = 2  # onnxruntime intra-op threads
+    min_lines: int = 6  # fewer lines than this (or low confidence) => try rotations
+    min_confidence: float = 0.75
+    render_dpi: int = 200  # PDF pages without a text layer are rendered at this resolution
+
+
+class BundledExtractor:
+    """``Extractor`` for images and PDFs, all local (see module docstring)."""
+
+    def __init__(self, settings: OcrSettings | None = None, max_pages: int = 20) -> None:
+        self.settings = settings or OcrSettings()
+        self.max_pages = max_pages
+        self._engine: RapidOCR | None = None
+        self._lock = threading.Lock()
+
+    def extract(self, document: bytes, media_type: str) -> Extraction:
+        media_type = media_type.split(";")[0].strip().lower()
+        if media_type == "image/jpg":
+            media_type = "image/jpeg"
+        if media_type not in SUPPORTED_TYPES:
+            raise UnreadableDocument(f"unsupported media type {media_type!r}")
+        with self._lock:
+            if media_type == PDF_TYPE:
+                return self._extract_pdf(document)
+            return self._extract_image(document)
+
+    # -- images -------------------------------------------------------------------------
+
+    def _extract_image(self, document: bytes) -> Extraction:
+        pages = list(_open_image_pages(document, self.max_pages))
+        lines: list[TextLine] = []
+        for index, page in enumerate(pages):
+            lines.extend(self.ocr_lines(page, index))
+        return extract_fields(lines, source="ocr")
+
+    def ocr_lines(self, image: Image.Image, page: int = 0) -> list[TextLine]:
+        """OCR one upright-or-not page image: tries rotations when the result looks wrong."""
+        image = _downscale(image.convert("RGB"), self.settings.max_side)
+        best = self._ocr(image, page)
+        if _looks_upright(best, self.settings):
+            return best
+        for angle in (90, 270, 180):
+            rotated = self._ocr(image.rotate(angle, expand=True), page)
+            if _quality(rotated) > _quality(best):
+                best = rotated
+            if _looks_upright(best, self.settings):
+                break
+        return best
+
+    def _ocr(self, image: Image.Image, page: int) -> list[TextLine]:
+        result: Any = self._ocr_engine()(np.asarray(image))
+        if result.txts is None or result.boxes is None:
+            return []
+        lines = []
+        for box, text, score in zip(result.boxes, result.txts, result.scores, strict=False):
+            xs = [float(p[0]) for p in box]
+            ys = [float(p[1]) for p in box]
+            lines.append(
+                TextLine(str(text), (min(xs), min(ys), max(xs), max(ys)), float(score), page)
+            )
+        return lines
+
+    def _ocr_engine(self) -> RapidOCR:
+        if self._engine is None:
+            self._engine = _load_engine(self.settings)
+        return self._engine
+
+    # -- PDFs ---------------------------------------------------------------------------
+
+    def _extract_pdf(self, document: bytes) -> Extraction:
+        pdf = _open_pdf(document)
+        try:
+            page_count = len(pdf)
+            structured = _embedded_einvoice(pdf)
+            if structured is not None:
+                return replace(structured, pages=page_count)
+            lines: list[TextLine] = []
+            used_ocr = False
+            for index in range(min(page_count, self.max_pages)):
+                page_lines = _text_layer_lines(pdf, index)
+                if _has_text(page_lines):
+                    lines.extend(page_lines)
+                    continue
+                used_ocr = True
+                lines.extend(self.ocr_lines(_render(pdf, index, self.settings.render_dpi), index))
+            extraction = extract_fields(lines, source="ocr" if used_ocr else "pdf-text")
+            return replace(extraction, pages=page_count)
+        finally:
+            pdf.close()
+
+
+def _load_engine(settings: OcrSettings) -> RapidOCR:
+    from rapidocr import RapidOCR  # slow import (~0.5 s with the models): only when needed
+
+    params = {
+        "Global.log_level": "warning",
+        "Global.use_cls": False,
+        "Det.limit_type": "max",
+        "Det.limit_side_len": settings.det_limit,
+        "EngineConfig.onnxruntime.intra_op_num_threads": settings.threads,
+        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+    }
+    engine = RapidOCR(params=params)
+    logging.getLogger("RapidOCR").setLevel(logging.WARNING)
+    return engine
+
+
+def _open_image_pages(document: bytes, max_pages: int) -> Iterator[Image.Image]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(document))
+            image.load()
+            frames = getattr(image, "n_frames", 1)
+            for frame in range(min(frames, max_pages)):
+                image.seek(frame)
+                yield ImageOps.exif_transpose(image.copy())
+    except (
+        UnidentifiedImageError,
+        OSError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+        EOFError,
+    ) as exc:
+        raise UnreadableDocument(f"cannot read image: {exc}") from exc
+
+
+def _downscale(image: Image.Image, max_side: int) -> Image.Image:
+    longest = max(image.size)
+    if longest <= max_side:
+        return image
+    scale = max_side / longest
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image.resize(size, Image.Resampling.LANCZOS)
+
+
+def _quality(lines: Sequence[TextLine]) -> float:
+    return sum(line.confidence * len(line.text) for line in lines)
+
+
+def _looks_upright(lines: Sequence[TextLine], settings: OcrSettings) -> bool:
+    if len(lines) < settings.min_lines:
+        return False
+    mean = sum(line.confidence for line in lines) / len(lines)
+    return mean >= settings.min_confidence
+
+
+def _open_pdf(document: bytes) -> pdfium.PdfDocument:
+    if not document.lstrip()[:5].startswith(b"%PDF"):
+        raise UnreadableDocument("not a PDF (no %PDF header)")
+    try:
+        return pdfium.PdfDocument(document)
+    except pdfium.PdfiumError as exc:
+        raise UnreadableDocument(f"cannot open PDF (encrypted or damaged): {exc}") from exc
+
+
+def _embedded_einvoice(pdf: pdfium.PdfDocument) -> Extraction | None:
+    """The first attached XML that parses as a CII or UBL invoice, preferring known names."""
+    attachments = []
+    for index in range(pdf.count_attachments()):
+        attachment = pdf.get_attachment(index)
+        name = attachment.get_name()
+        if name.lower().endswith(".xml"):
+            attachments.append((name.lower() not in _XML_NAMES, name, attachment))
+    for _, name, attachment in sorted(attachments, key=lambda item: item[:2]):
+        try:
+            return parse_einvoice(bytes(attachment.get_data()))
+        except (NotAnEInvoice, pdfium.PdfiumError) as exc:
+            log.info("attachment %s is not an e-invoice: %s", name, exc)
+    return None
+
+
+def _render(pdf: pdfium.PdfDocument, index: int, dpi: int) -> Image.Image:
+    page = pdf[index]
+    try:
+        width, height = page.get_size()
+        scale = min(dpi / 72, 2000 / max(width, height, 1))
+        image: Image.Image = page.render(scale=scale, grayscale=True).to_pil()
+        return image
+    finally:
+        page.close()
+
+
+def _has_text(lines: Sequence[TextLine]) -> bool:
+    return sum(len(line.text.strip()) for line in lines) >= 20
+
+
+def _text_layer_lines(pdf: pdfium.PdfDocument, index: int) -> list[TextLine]:
+    """The page's text as lines split into cells at wide gaps, with boxes (y downwards)."""
+    page = pdf[index]
+    textpage = page.get_textpage()
+    try:
+        height = page.get_height()
+        count = textpage.count_chars()
+        text = textpage.get_text_range() if count > 0 else ""
+        if len(text) != count:
+            return [TextLine(t, None, 1.0, index) for t in text.splitlines() if t.strip()]
+        boxes = [textpage.get_charbox(i) for i in range(count)]
+        return list(_cells(text, boxes, height, index))
+    finally:
+        textpage.close()
+        page.close()
+
+
+def _cells(
+    text: str, boxes: Sequence[tuple[float, float, float, float]], height: float, page: int
+) -> Iterator[TextLine]:
+    """Split the character stream at line breaks and at horizontal gaps wider than about two
+    characters; each piece becomes a TextLine with the union of its character boxes."""
+    chars: list[int] = []
+    for i, ch in enumerate(text):
+        if ch in "\r\n":
+            yield from _flush(text, boxes, chars, height, page)
+            chars = []
+            continue
+        if chars and not ch.isspace() and _wide_gap(boxes, chars, i):
+            yield from _flush(text, boxes, chars, height, page)
+            chars = []
+        chars.append(i)
+    yield from _flush(text, boxes, chars, height, page)
+
+
+def _wide_gap(boxes: Sequence[tuple[float, float, float, float]], chars: list[int], i: int) -> bool:
+    previous = next((j for j in reversed(chars) if boxes[j][2] > boxes[j][0]), None)
+    if previous is None:
+        return False
+    _, bottom, right, top = boxes[previous]
+    size = max(top - bottom, 1.0)
+    gap = boxes[i][0] - right
+    return gap > 1.8 * size or gap < -4 * size
+
+
+def _flush(
+    text: str,
+    boxes: Sequence[tuple[float, float, float, float]],
+    chars: list[int],
+    height: float,
+    page: int,
+) -> Iterator[TextLine]:
+    content = "".join(text[i] for i in chars).strip()
+    inked = [boxes[i] for i in chars if not text[i].isspace() and boxes[i][2] > boxes[i][0]]
+    if not content or not inked:
+        return
+    left = min(b[0] for b in inked)
+    right = max(b[2] for b in inked)
+    bottom = min(b[1] for b in inked)
+    top = max(b[3] for b in inked)
+    yield TextLine(content, (left, height - top, right, height - bottom), 1.0, page)

@@ -1,0 +1,154 @@
+"""From text lines to an :class:`Extraction`: the fields and a confidence for each."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from billify.domain.extraction.currency import detect_currency
+from billify.domain.extraction.dates import DateMatch, Order, find_dates, infer_order
+from billify.domain.extraction.identifiers import find_invoice_number
+from billify.domain.extraction.items import find_line_items
+from billify.domain.extraction.labels import Kind
+from billify.domain.extraction.lines import Row, TextLine, group_rows
+from billify.domain.extraction.totals import Candidate, choose_money, collect_candidates
+from billify.domain.extraction.vendor import find_vendor
+from billify.domain.models import Extraction, LineItem
+
+_DATE_LABEL = re.compile(
+    r"\b(?:date|dated|datum|tarikh|tgl|fecha|issued|du|vom|le|invoice\s+date|factuurdatum|"
+    r"rechnungsdatum|belegdatum)\b",
+    re.IGNORECASE,
+)
+_NOT_ISSUE_DATE = re.compile(
+    r"\b(?:due|f[äa]llig|verval|[ée]ch[ée]ance|limite|expir|exp\.?|valid|until|bis|"
+    r"deliver|liefer|levering|livraison|period|periode|p[ée]riode|birth|check\s*-?out|"
+    r"zahlungsziel|pr[ée]l[èe]vement|payment\s+due)",
+    re.IGNORECASE,
+)
+_ORDER_DATE = re.compile(r"\b(?:order|bestel|commande|bestell)", re.IGNORECASE)
+_TIME = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b")
+_ADDRESS_HINT = re.compile(
+    r"\d|\b(?:jalan|jln|taman|lot|street|road|st\.|ave|lane|blvd|str\.|straße|strasse|weg|rue|"
+    r"laan|plein|gracht|selangor|johor|kuala|lumpur)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class _DateGuess:
+    date: dt.date | None
+    confidence: float
+
+
+def extract_fields(lines: Sequence[TextLine], *, source: str = "ocr") -> Extraction:
+    """Read every field from a document's lines (boxes, when given, drive the row layout)."""
+    rows = group_rows(lines)
+    texts = [row.text for row in rows]
+    currency, currency_conf = detect_currency(texts)
+    candidates = collect_candidates(rows)
+    money = choose_money(candidates, rows)
+    date = _choose_date(rows, month_first_hint=currency == "USD")
+    vendor = find_vendor(rows)
+    invoice_number, number_conf = find_invoice_number(rows)
+    items = find_line_items(rows, _first_totals_row(candidates))
+    confidence = dict(money.confidence)
+    confidence.update(
+        currency=currency_conf,
+        date=date.confidence,
+        vendor=vendor.confidence,
+        invoice_number=number_conf,
+    )
+    address = _vendor_address(rows, vendor.row)
+    if address:
+        confidence["vendor_address"] = 0.4
+    if items:
+        confidence["line_items"] = _items_confidence(items, money.subtotal, money.total)
+    return Extraction(
+        total=money.total,
+        subtotal=money.subtotal,
+        tax=money.tax,
+        amount_due=money.amount_due,
+        currency=currency,
+        vendor=vendor.name,
+        vendor_address=address,
+        date=date.date,
+        invoice_number=invoice_number,
+        line_items=items,
+        confidence={k: round(v, 3) for k, v in confidence.items() if v > 0},
+        source=source,
+        pages=max((line.page for line in lines), default=0) + 1,
+    )
+
+
+def _choose_date(rows: Sequence[Row], month_first_hint: bool) -> _DateGuess:
+    scored: list[tuple[float, DateMatch]] = []
+    for i, row in enumerate(rows):
+        for match in find_dates(row.text):
+            scored.append((_date_score(row.text, match, i), match))
+    if not scored:
+        return _DateGuess(None, 0.0)
+    order = infer_order((m for _, m in scored), month_first_hint)
+    score, best = max(scored, key=lambda pair: pair[0])
+    confidence = 0.9 if score >= 2 else 0.7
+    if best.ambiguous:
+        confidence -= 0.2 if _order_is_evidenced(scored) else 0.3
+    return _DateGuess(best.read(order), confidence)
+
+
+def _order_is_evidenced(scored: list[tuple[float, DateMatch]]) -> bool:
+    return any(m.evidence is not None for _, m in scored)
+
+
+def _date_score(text: str, match: DateMatch, index: int) -> float:
+    before = text[: match.start]
+    score = 1.0 - 0.01 * min(index, 40)
+    if _DATE_LABEL.search(before[-40:]):
+        score += 1.5
+    if _NOT_ISSUE_DATE.search(before[-40:]):
+        score -= 2.0
+    elif _ORDER_DATE.search(before[-40:]):
+        score -= 0.7
+    if _TIME.search(text[match.end :]) or _TIME.search(before[-12:]):
+        score += 0.5
+    if not match.numeric:
+        score += 0.1
+    return score
+
+
+def _first_totals_row(candidates: Sequence[Candidate]) -> int | None:
+    kinds = (Kind.TOTAL, Kind.SUBTOTAL, Kind.DUE, Kind.TAX)
+    rows = [c.row for c in candidates if c.kind in kinds]
+    return min(rows) if rows else None
+
+
+def _vendor_address(rows: Sequence[Row], vendor_row: int | None) -> str | None:
+    """Up to four address-like rows right below the vendor's name."""
+    if vendor_row is None:
+        return None
+    parts: list[str] = []
+    for row in rows[vendor_row + 1 : vendor_row + 6]:
+        text = row.text.strip()
+        if re.search(r"(?i)tel|fax|phone|gst|vat|reg\b|invoice|receipt|@|www", text):
+            break
+        if _ADDRESS_HINT.search(text):
+            parts.append(text)
+        elif parts:
+            break
+    return ", ".join(parts) if parts else None
+
+
+def _items_confidence(
+    items: Sequence[LineItem], subtotal: Decimal | None, total: Decimal | None
+) -> float:
+    amounts = [item.amount for item in items if item.amount is not None]
+    summed = sum(amounts, Decimal(0))
+    if amounts and any(summed == v for v in (subtotal, total) if v is not None):
+        return 0.9
+    return 0.3
+
+
+__all__ = ["Order", "extract_fields"]

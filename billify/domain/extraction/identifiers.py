@@ -1,0 +1,76 @@
+"""The invoice (or receipt/document) number."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from billify.domain.extraction.dates import find_dates
+from billify.domain.extraction.lines import Row
+
+_LABEL = re.compile(
+    r"(?P<strong>invoice\s*(?:no|number|num|nr|#|id)\.?|inv\.?\s*(?:no|number|#)\.?|"
+    r"factuur\s*(?:nummer|nr|no)\.?|factuurnummer|rechnungs?\s*-?(?:nummer|nr)\.?|"
+    r"rechnungsnummer|facture\s*(?:n[°o]|num[ée]ro)\.?|num[ée]ro\s+de\s+facture|"
+    r"bill\s*(?:no|number|#)\.?|receipt\s*(?:no|number|#)\.?|"
+    r"credit\s*note\s*(?:no|number)\.?|gutschrift\s*(?:nr|nummer)\.?)"
+    r"|(?P<weak>(?:doc(?:ument)?|trans(?:action)?|ref(?:erence)?|order|slip|cash\s*bill|"
+    r"no\.?\s*resit|resit|ticket|check|chk)\s*(?:no|number|#|id)\.?|\binv\b\.?|\bfactuur\b|"
+    r"\bfacture\b|^\s*(?=#\s*\w*\d))",
+    re.IGNORECASE,
+)
+_VALUE = re.compile(r"^[\s:.#°-]*(?:n[°o]\.?\s*)?[:#]?\s*([A-Za-z0-9][A-Za-z0-9/_.\-]*[A-Za-z0-9])")
+_HEADER_ONLY = re.compile(r"^\s*(?:date|datum|du|vom|of|dated)\b", re.IGNORECASE)
+
+
+def find_invoice_number(rows: Sequence[Row]) -> tuple[str | None, float]:
+    """The value after an invoice-number label (same row, or the cell below the label)."""
+    best: tuple[float, str] | None = None
+    for i, row in enumerate(rows):
+        for m in _LABEL.finditer(row.text):
+            value = _value_after(row.text[m.end() :]) or _value_below(rows, i, row.text, m.start())
+            if value is None:
+                continue
+            strength = 0.9 if m.group("strong") else 0.5
+            if best is None or strength > best[0]:
+                best = (strength, value)
+    if best is None:
+        return None, 0.0
+    return best[1], best[0]
+
+
+def _value_after(text: str) -> str | None:
+    if _HEADER_ONLY.match(text):
+        return None
+    m = _VALUE.match(text)
+    if m is None:
+        return None
+    return _accept(m.group(1))
+
+
+def _accept(value: str) -> str | None:
+    if not any(c.isdigit() for c in value) or len(value) < 3:
+        return None
+    if find_dates(value) and len(value) <= 10:
+        return None
+    return value
+
+
+def _value_below(rows: Sequence[Row], i: int, text: str, start: int) -> str | None:
+    """Table-style headers: the value sits in the row below, under the label."""
+    if i + 1 >= len(rows) or rows[i].box is None:
+        return None
+    label_cells = [c for c in rows[i].cells if c.box is not None]
+    below = rows[i + 1]
+    label_index = len(text[:start].split("  ")) - 1
+    if not 0 <= label_index < len(label_cells):
+        return None
+    label_box = label_cells[label_index].box
+    assert label_box is not None
+    for cell in below.cells:
+        if cell.box is None:
+            continue
+        overlap = min(cell.box[2], label_box[2]) - max(cell.box[0], label_box[0])
+        if overlap > 0:
+            return _value_after(cell.text)
+    return None

@@ -1,0 +1,379 @@
+"""AWS tests run against emulators over real HTTP on loopback: moto in server mode (S3, SQS,
+DynamoDB, SES, EventBridge Scheduler) and a small Textract stub answering recorded
+AnalyzeExpense JSON (moto does not implement AnalyzeExpense). One moto server per session;
+each test gets its own bucket, queues, table and sender, built from template.yaml."""
+
+from __future__ import annotations
+
+import base64
+import email
+import json
+import os
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from moto.server import ThreadedMotoServer
+
+from billify.adapters.aws import clients
+from billify.entrypoints import lambda_handlers
+from tests.aws import template as cfn
+
+EVENTS = Path(__file__).resolve().parents[1] / "events"
+REGION = "eu-west-1"
+
+
+def load_event(name: str) -> Any:
+    return json.loads((EVENTS / name).read_text())
+
+
+# -- Textract stub ------------------------------------------------------------------------------
+
+
+class TextractStub:
+    """Answers Textract's JSON protocol (``X-Amz-Target: Textract.<Operation>``) from queued
+    responses per operation; the last one repeats. Records every request."""
+
+    def __init__(self) -> None:
+        self.responses: dict[str, list[tuple[int, Any]]] = {}
+        self.requests: list[tuple[str, dict[str, Any]]] = []
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                operation = str(self.headers.get("X-Amz-Target", "")).split(".")[-1]
+                stub.requests.append((operation, body))
+                queued = stub.responses.get(operation) or [
+                    (400, {"__type": "InvalidParameterException", "message": "not recorded"})
+                ]
+                status, answer = queued.pop(0) if len(queued) > 1 else queued[0]
+                payload = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def answer(self, operation: str, *responses: Any, status: int = 200) -> None:
+        self.responses[operation] = [(status, r) for r in responses]
+
+    def reset(self) -> None:
+        self.responses.clear()
+        self.requests.clear()
+
+    def operations(self) -> list[str]:
+        return [operation for operation, _ in self.requests]
+
+
+@pytest.fixture(scope="session")
+def emulators() -> Iterator[tuple[str, TextractStub]]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    textract = TextractStub()
+    textract.thread.start()
+    environment = {
+        "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+        "AWS_ENDPOINT_URL_TEXTRACT": textract.url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [n for n in os.environ if n.startswith("BILLIFY_")]:
+            patch.delenv(name)
+        for name, value in environment.items():
+            patch.setenv(name, value)
+        clients.client.cache_clear()
+        yield environment["AWS_ENDPOINT_URL"], textract
+        clients.client.cache_clear()
+    textract.server.shutdown()
+    server.stop()
+
+
+# -- one stack per test -------------------------------------------------------------------------
+
+
+@dataclass
+class Stack:
+    endpoint: str
+    textract: TextractStub
+    bucket: str
+    queue_url: str
+    dlq_url: str
+    table: str
+    sender: str
+    template: dict[str, Any]
+    refs: dict[str, Any] = field(default_factory=dict)
+
+    def client(self, service: str) -> Any:
+        return clients.client(service)
+
+    def sent_emails(self) -> list[Message]:
+        """Messages moto's SES accepted from this stack's sender, oldest first."""
+        with urllib.request.urlopen(f"{self.endpoint}/moto-api/data.json", timeout=10) as r:
+            data = json.load(r)
+        raw = data.get("ses", {}).get("RawMessage", [])
+        return [email.message_from_string(m["raw_data"]) for m in raw if m["source"] == self.sender]
+
+    def emails_to(self, address: str, kind: str) -> list[Message]:
+        return [
+            m
+            for m in self.sent_emails()
+            if address in str(m["To"]) and str(m["X-Billify-Key"]).startswith(kind)
+        ]
+
+    def poll_queue(self, context: Any, wait: bool = False) -> dict[str, Any] | None:
+        """What Lambda's SQS event source mapping does: receive a batch, invoke
+        ``extract_bill_info``, delete the records it did not report as failed."""
+        response = self.client("sqs").receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=10,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+            WaitTimeSeconds=1 if wait else 0,
+        )
+        messages = response.get("Messages", [])
+        if not messages:
+            return None
+        arn = self.refs["InvoiceQueue.Arn"]
+        event = {"Records": [sqs_record(m, arn) for m in messages]}
+        try:
+            result = lambda_handlers.extract_bill_info(event, context)
+        except Exception as error:  # the invocation failed: every message comes back
+            return {
+                "batchItemFailures": [{"itemIdentifier": m["MessageId"]} for m in messages],
+                "error": repr(error),
+            }
+        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        for message in messages:
+            if message["MessageId"] not in failed:
+                self.client("sqs").delete_message(
+                    QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"]
+                )
+        return result
+
+    def drain(self, context: Any, rounds: int = 10) -> None:
+        for _ in range(rounds):
+            if self.poll_queue(context) is None:
+                return
+
+    def raw_item(self, item_id: str) -> dict[str, Any]:
+        from boto3.dynamodb.types import TypeDeserializer
+
+        item = self.client("dynamodb").get_item(
+            TableName=self.table, Key={"id": {"S": item_id}}, ConsistentRead=True
+        )["Item"]
+        return {k: TypeDeserializer().deserialize(v) for k, v in item.items()}
+
+
+def sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
+    """One record of the SQS event Lambda sends (see tests/events/sqs_event.json)."""
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": message.get("MessageAttributes", {}),
+        "md5OfBody": message["MD5OfBody"],
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": REGION,
+    }
+
+
+@pytest.fixture
+def stack(
+    emulators: tuple[str, TextractStub], monkeypatch: pytest.MonkeyPatch, request: Any
+) -> Iterator[Stack]:
+    endpoint, textract = emulators
+    textract.reset()
+    template = cfn.load()
+    suffix = uuid.uuid4().hex[:10]
+    marker = request.node.get_closest_marker("max_receive_count")
+    max_receive = marker.args[0] if marker else 2
+    refs: dict[str, Any] = {**cfn.parameter_defaults(template), "MaxReceiveCount": max_receive}
+    refs.update({"SenderAddress": f"billify-{suffix}@example.com"})
+
+    s3 = clients.client("s3")
+    bucket = f"billify-{suffix}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    props = cfn.resolve(cfn.resource(template, "InvoiceBucket"), refs)
+    s3.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration=cfn.s3_encryption(props["BucketEncryption"]),
+    )
+    s3.put_public_access_block(
+        Bucket=bucket, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"]
+    )
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=bucket, LifecycleConfiguration=_lifecycle(props["LifecycleConfiguration"])
+    )
+
+    sqs = clients.client("sqs")
+    dlq_props = cfn.resolve(cfn.resource(template, "InvoiceDeadLetterQueue"), refs)
+    dlq_url = sqs.create_queue(
+        QueueName=f"billify-dlq-{suffix}", Attributes=cfn.sqs_attributes(dlq_props)
+    )["QueueUrl"]
+    refs["InvoiceDeadLetterQueue.Arn"] = sqs.get_queue_attributes(
+        QueueUrl=dlq_url, AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    queue_props = cfn.resolve(cfn.resource(template, "InvoiceQueue"), refs)
+    # The template's visibility timeout (30 min) would hide a failed message for the rest of
+    # the test: Lambda's retry after it is what we emulate by polling again at once.
+    queue_props["VisibilityTimeout"] = 0
+    queue_url = sqs.create_queue(
+        QueueName=f"billify-{suffix}", Attributes=cfn.sqs_attributes(queue_props)
+    )["QueueUrl"]
+    refs["InvoiceQueue.Arn"] = sqs.get_queue_attributes(
+        QueueUrl=queue_url, AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+
+    ddb = clients.client("dynamodb")
+    table = f"billify-{suffix}"
+    table_props = cfn.resource(template, "InvoiceTable")
+    ddb.create_table(**cfn.dynamodb_create_table(table_props, table))
+    ddb.update_continuous_backups(
+        TableName=table,
+        PointInTimeRecoverySpecification=table_props["PointInTimeRecoverySpecification"],
+    )
+    ddb.update_time_to_live(
+        TableName=table, TimeToLiveSpecification=table_props["TimeToLiveSpecification"]
+    )
+
+    sender = refs["SenderAddress"]
+    clients.client("ses").verify_email_identity(EmailAddress=sender)
+
+    environment = {
+        "BILLIFY_BUCKET": bucket,
+        "BILLIFY_QUEUE_URL": queue_url,
+        "BILLIFY_TABLE": table,
+        "BILLIFY_MAIL_FROM": sender,
+        "BILLIFY_EXTRACTOR": "textract",
+        "BILLIFY_TIMEZONE": "Europe/Berlin",
+        "BILLIFY_MAX_RECEIVE_COUNT": str(max_receive),
+        "BILLIFY_TEXTRACT_POLL_SECONDS": "0.01",
+    }
+    # The variables the template gives every function must be the ones the settings read.
+    assert set(environment) - {"BILLIFY_TEXTRACT_POLL_SECONDS"} <= set(
+        template["Globals"]["Function"]["Environment"]["Variables"]
+    )
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    lambda_handlers.runtime.cache_clear()
+    yield Stack(endpoint, textract, bucket, queue_url, dlq_url, table, sender, template, refs)
+    lambda_handlers.runtime.cache_clear()
+
+
+def _lifecycle(config: dict[str, Any]) -> dict[str, Any]:
+    """CloudFormation's lifecycle rule shape -> the S3 API's."""
+    rules = []
+    for rule in config["Rules"]:
+        api: dict[str, Any] = {"ID": rule["Id"], "Status": rule["Status"]}
+        api["Filter"] = {"Prefix": rule.get("Prefix", "")}
+        if "ExpirationInDays" in rule:
+            api["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
+        if "AbortIncompleteMultipartUpload" in rule:
+            api["AbortIncompleteMultipartUpload"] = rule["AbortIncompleteMultipartUpload"]
+        rules.append(api)
+    return {"Rules": rules}
+
+
+# -- Lambda inputs ------------------------------------------------------------------------------
+
+
+class LambdaContext:
+    """The attributes of Lambda's context object that handlers and Powertools read."""
+
+    function_name = "billify-test"
+    function_version = "$LATEST"
+    invoked_function_arn = f"arn:aws:lambda:{REGION}:123456789012:function:billify-test"
+    memory_limit_in_mb = 512
+    log_group_name = "/aws/lambda/billify-test"
+    log_stream_name = "test"
+
+    def __init__(self) -> None:
+        self.aws_request_id = uuid.uuid4().hex
+        self._deadline = time.monotonic() + 300
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int((self._deadline - time.monotonic()) * 1000)
+
+
+@pytest.fixture
+def context() -> LambdaContext:
+    return LambdaContext()
+
+
+def multipart(fields: dict[str, str], file: tuple[str, bytes, str] | None) -> tuple[bytes, str]:
+    boundary = "----billify" + uuid.uuid4().hex
+    chunks: list[bytes] = []
+    for name, value in fields.items():
+        chunks.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+            + value.encode()
+            + b"\r\n"
+        )
+    if file is not None:
+        filename, content, media_type = file
+        chunks.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="{filename}"\r\nContent-Type: {media_type}\r\n\r\n'.encode()
+            + content
+            + b"\r\n"
+        )
+    chunks.append(f"--{boundary}--\r\n".encode())
+    return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
+
+
+def upload_event(
+    fields: dict[str, str],
+    file: tuple[str, bytes, str] | None,
+    api_key_id: str = "key-ana",
+) -> dict[str, Any]:
+    """API Gateway's REST proxy event for a multipart upload (binary media type: base64)."""
+    event: dict[str, Any] = load_event("apigw_upload_invoice.json")
+    body, content_type = multipart(fields, file)
+    event["headers"]["Content-Type"] = content_type
+    event["multiValueHeaders"]["Content-Type"] = [content_type]
+    event["body"] = base64.b64encode(body).decode()
+    event["isBase64Encoded"] = True
+    event["requestContext"]["identity"]["apiKeyId"] = api_key_id
+    return event
+
+
+def get_event(invoice_id: str, api_key_id: str = "key-ana") -> dict[str, Any]:
+    event: dict[str, Any] = load_event("apigw_get_invoice.json")
+    event["pathParameters"] = {"id": invoice_id}
+    event["path"] = f"/invoices/{invoice_id}"
+    event["requestContext"]["identity"]["apiKeyId"] = api_key_id
+    return event
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "max_receive_count(n): the queue's redrive maxReceiveCount in this test"
+    )

@@ -1,0 +1,189 @@
+"""The DynamoDB repository against moto: the whole InvoiceRepository contract, Query only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from billify.adapters.aws import clients
+from billify.adapters.aws.dynamodb import DynamoInvoiceRepository, InvoiceConflict, utc_months
+from billify.domain.models import Extraction, Invoice, InvoiceStatus, LineItem, Uploader
+from billify.domain.reports import Month
+from tests.aws.conftest import Stack
+
+T0 = dt.datetime(2026, 11, 1, 0, 0, tzinfo=dt.UTC)
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def make(invoice_id: str, email: str = "ana@example.com", at: dt.datetime = T0) -> Invoice:
+    return Invoice(
+        id=invoice_id,
+        uploader=Uploader("Ana", email),
+        blob_key=f"invoices/{invoice_id}.pdf",
+        media_type="application/pdf",
+        file_hash=f"hash-{invoice_id}",
+        file_size=10,
+        received_at=at,
+        original_filename="a.pdf",
+    )
+
+
+@pytest.fixture
+def calls() -> Iterator[Counter[str]]:
+    """DynamoDB operations made during the test (observed on the real client, not mocked)."""
+    seen: Counter[str] = Counter()
+
+    def count(model: Any, **_: Any) -> None:
+        seen[model.name] += 1
+
+    events = clients.client("dynamodb").meta.events
+    events.register("before-call.dynamodb.*", count)
+    yield seen
+    events.unregister("before-call.dynamodb.*", count)
+
+
+def repository(stack: Stack, shards: int = 1) -> DynamoInvoiceRepository:
+    return DynamoInvoiceRepository(stack.table, month_shards=shards)
+
+
+def test_round_trip_keeps_every_field(stack: Stack) -> None:
+    repo = repository(stack)
+    invoice = make("a")
+    repo.add(invoice)
+    assert repo.get("a") == invoice
+    extraction = Extraction(
+        total=Decimal("1234.50"),
+        subtotal=Decimal("1100.00"),
+        tax=Decimal("134.50"),
+        currency="EUR",
+        vendor="Lieferant GmbH",
+        date=dt.date(2018, 6, 5),
+        invoice_number="471102",
+        line_items=(LineItem("Widget", Decimal("2"), Decimal("550.00"), Decimal("1100.00")),),
+        confidence={"total": 0.99},
+        source="textract",
+    )
+    processed = invoice.with_changes(
+        status=InvoiceStatus.PROCESSED,
+        extraction=extraction,
+        processed_at=T0,
+        notice_sent_at=T0,
+        owner="key-1",
+        duplicate_of="z",
+        error="",
+    )
+    repo.save(processed)
+    assert repo.get("a") == processed
+    assert repo.get("missing") is None
+    raw = stack.raw_item("a")
+    assert (
+        raw["total"] == Decimal("1234.50")
+        and raw["timestamp"] == "2026-11-01T00:00:00.000000+00:00"
+    )
+
+
+def test_find_by_hash_and_delete(stack: Stack) -> None:
+    repo = repository(stack)
+    repo.add(make("a"))
+    assert repo.find_by_hash("ana@example.com", "hash-a") == make("a")
+    assert repo.find_by_hash("bob@example.com", "hash-a") is None
+    with pytest.raises(InvoiceConflict):  # same user, same file, concurrent upload
+        repo.add(make("a").with_changes(id="b"))
+    assert repo.get("b") is None
+    repo.delete("a")
+    assert repo.get("a") is None and repo.find_by_hash("ana@example.com", "hash-a") is None
+    repo.add(make("a").with_changes(id="c"))  # the file can be uploaded again
+    assert repo.find_by_hash("ana@example.com", "hash-a") == make("c").with_changes(
+        file_hash="hash-a", blob_key="invoices/a.pdf"
+    )
+
+
+@pytest.mark.parametrize("shards", [1, 3])
+def test_received_between_reads_a_local_month_with_queries_only(
+    stack: Stack, calls: Counter[str], shards: int
+) -> None:
+    repo = repository(stack, shards)
+    # November in Berlin is [Oct 31 23:00 UTC, Nov 30 23:00 UTC): it spans two UTC months.
+    moments = {
+        "before": dt.datetime(2026, 10, 31, 22, 59, tzinfo=dt.UTC),
+        "first": dt.datetime(2026, 10, 31, 23, 0, tzinfo=dt.UTC),
+        "mid": dt.datetime(2026, 11, 15, 12, 0, tzinfo=dt.UTC),
+        "bob": dt.datetime(2026, 11, 16, 12, 0, tzinfo=dt.UTC),
+        "last": dt.datetime(2026, 11, 30, 22, 59, 59, 999999, tzinfo=dt.UTC),
+        "after": dt.datetime(2026, 11, 30, 23, 0, tzinfo=dt.UTC),
+    }
+    for name, moment in moments.items():
+        repo.add(make(name, "bob@example.com" if name == "bob" else "ana@example.com", moment))
+    start, end = Month(2026, 11).bounds(BERLIN)
+    calls.clear()
+
+    assert [i.id for i in repo.received_between(start, end)] == ["first", "mid", "bob", "last"]
+    assert calls == Counter({"Query": 2 * shards})  # two UTC months, every shard, no Scan
+    assert [i.id for i in repo.received_between(start, end, "ana@example.com")] == [
+        "first",
+        "mid",
+        "last",
+    ]
+    assert calls["Scan"] == 0
+
+
+def test_queries_follow_pages(stack: Stack, calls: Counter[str]) -> None:
+    repo = repository(stack)
+    for n in range(30):
+        repo.add(make(f"i{n:02d}", at=T0 + dt.timedelta(minutes=n)))
+    big = "x" * 60_000  # ~60 KB per item: the 1 MB page limit splits the month
+    for n in range(30):
+        repo.save(repo.get(f"i{n:02d}").with_changes(error=big))  # type: ignore[union-attr]
+    calls.clear()
+    found = list(repo.received_between(T0, T0 + dt.timedelta(days=1)))
+    assert [i.id for i in found] == [f"i{n:02d}" for n in range(30)]
+    assert calls["Query"] >= 2
+
+
+def test_report_claims(stack: Stack) -> None:
+    repo = repository(stack)
+    lease = dt.timedelta(minutes=2)
+    assert repo.claim_report("2026-11", "ana@example.com", T0, lease)
+    assert not repo.claim_report("2026-11", "ana@example.com", T0 + dt.timedelta(minutes=1), lease)
+    # A run that died: its claim is taken over once the lease expired.
+    assert repo.claim_report("2026-11", "ana@example.com", T0 + dt.timedelta(minutes=3), lease)
+    repo.release_report("2026-11", "ana@example.com")
+    assert repo.claim_report("2026-11", "ana@example.com", T0, lease)  # released: at once
+    assert not repo.report_sent("2026-11", "ana@example.com")
+    repo.mark_report_sent("2026-11", "ana@example.com", T0)
+    assert repo.report_sent("2026-11", "ana@example.com")
+    assert not repo.claim_report("2026-11", "ana@example.com", T0 + dt.timedelta(days=9), lease)
+    repo.release_report("2026-11", "ana@example.com")  # a sent report stays sent
+    assert repo.report_sent("2026-11", "ana@example.com")
+    assert not repo.report_sent("2026-12", "ana@example.com")
+
+
+def test_concurrent_claims_let_one_run_win(stack: Stack) -> None:
+    repo = repository(stack)
+    results: list[bool] = []
+    barrier = threading.Barrier(6)
+
+    def claim() -> None:
+        barrier.wait()
+        results.append(repo.claim_report("2026-11", "ana@example.com", T0, dt.timedelta(minutes=2)))
+
+    threads = [threading.Thread(target=claim) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False] * 5 + [True]
+
+
+def test_utc_months() -> None:
+    start, end = Month(2026, 12).bounds(BERLIN)
+    assert utc_months(start, end) == ["2026-11", "2026-12"]
+    assert utc_months(*Month(2027, 1).bounds(ZoneInfo("UTC"))) == ["2027-01"]
+    assert utc_months(end, start) == []

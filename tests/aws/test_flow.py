@@ -1,0 +1,201 @@
+"""The whole AWS flow against the emulators: API Gateway event -> upload_invoice -> S3/DynamoDB/
+SQS -> extract_bill_info (Textract stub) -> DynamoDB record -> SES notice -> the monthly job."""
+
+from __future__ import annotations
+
+import json
+import threading
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from billify.entrypoints import lambda_handlers
+from tests.aws.conftest import LambdaContext, Stack, get_event, load_event, upload_event
+from tests.conftest import png_bytes
+
+ANA = {"name": "Ana Lima", "email": "ana@example.com"}
+
+
+def recorded(name: str) -> Any:
+    data = load_event(f"textract/{name}")
+    data.pop("_comment", None)
+    return data
+
+
+def upload(stack: Stack, content: bytes, context: LambdaContext, **fields: str) -> Any:
+    event = upload_event({**ANA, **fields}, ("receipt.png", content, "image/png"))
+    response = lambda_handlers.upload_invoice(event, context)
+    return response["statusCode"], json.loads(response["body"])
+
+
+def test_upload_extract_notify_report(stack: Stack, context: LambdaContext) -> None:
+    stack.textract.answer("AnalyzeExpense", recorded("analyze_expense_invoice_eur.json"))
+    content = png_bytes()
+
+    status, body = upload(stack, content, context)
+    assert status == 202
+    assert body == {"id": body["id"], "status": "queued", "duplicate": False}
+    invoice_id = body["id"]
+    stored = stack.client("s3").list_objects_v2(Bucket=stack.bucket)["Contents"]
+    assert [o["Key"] for o in stored] == [stack.raw_item(invoice_id)["blob_key"]]
+
+    stack.drain(context)
+
+    item = stack.raw_item(invoice_id)
+    # The seed's attributes, top level; money as a DynamoDB number.
+    assert item["id"] == invoice_id
+    assert item["name"] == "Ana Lima" and item["email"] == "ana@example.com"
+    assert item["total"] == Decimal("1234.50")
+    assert item["timestamp"] == item["received_at"]
+    assert item["status"] == "processed" and item["owner"] == "key-ana"
+    operation, request = stack.textract.requests[0]
+    assert operation == "AnalyzeExpense" and "Bytes" in request["Document"]
+
+    notices = stack.emails_to("ana@example.com", "notice:")
+    assert len(notices) == 1
+    assert notices[0]["From"] == stack.sender
+    text = notices[0].get_payload()[0].get_payload(decode=True).decode()  # type: ignore[index,union-attr]
+    assert "1,234.50" in text or "1234.50" in text
+
+    got = lambda_handlers.get_invoice(get_event(invoice_id), context)
+    assert got["statusCode"] == 200
+    record = json.loads(got["body"])
+    assert (record["total"], record["currency"], record["vendor"]) == (
+        "1234.50",
+        "EUR",
+        "Lieferant GmbH",
+    )
+    assert record["date"] == "2018-06-05" and record["source"] == "textract"
+    # Another API key sees nothing, exactly as for an unknown id.
+    other = lambda_handlers.get_invoice(get_event(invoice_id, api_key_id="key-bob"), context)
+    assert other["statusCode"] == 404
+    assert json.loads(other["body"]) == json.loads(
+        lambda_handlers.get_invoice(get_event("f" * 32), context)["body"]
+    )
+
+    # The same file again: no second record, answered with the first.
+    status, again = upload(stack, content, context)
+    assert (status, again["id"], again["duplicate"]) == (200, invoice_id, True)
+
+    # A redelivered message (SQS is at-least-once): one record, one notice.
+    stack.client("sqs").send_message(
+        QueueUrl=stack.queue_url,
+        MessageBody=json.dumps({"invoice_id": invoice_id, "blob_key": item["blob_key"]}),
+    )
+    stack.drain(context)
+    assert len(stack.emails_to("ana@example.com", "notice:")) == 1
+    assert stack.textract.operations() == ["AnalyzeExpense"]
+
+    # The schedule fires at 00:05 on the 1st (Europe/Berlin here): twice, and concurrently.
+    month = _month_of(item["received_at"])
+    event = {"month": month}
+    results: list[dict[str, Any]] = []
+    threads = [
+        threading.Thread(
+            target=lambda: results.append(
+                lambda_handlers.monthly_bill_aggregator(event, LambdaContext())
+            )
+        )
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    results.append(lambda_handlers.monthly_bill_aggregator(event, context))
+    reports = stack.emails_to("ana@example.com", f"report:{month}")
+    assert len(reports) == 1, [r["X-Billify-Key"] for r in stack.sent_emails()]
+    assert sum(r["sent"] for r in results) == 1
+    assert results[-1] == {
+        "month": month,
+        "sent": 0,
+        "already_sent": 1,
+        "in_progress": 0,
+        "failed": [],
+    }
+    assert "Lieferant GmbH" in reports[0].as_string() or "1234.50" in reports[0].as_string()
+
+
+def _month_of(received_at: str) -> str:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    moment = dt.datetime.fromisoformat(received_at).astimezone(ZoneInfo("Europe/Berlin"))
+    return f"{moment:%Y-%m}"
+
+
+def test_scheduled_event_reports_the_month_just_ended(stack: Stack, context: LambdaContext) -> None:
+    event = load_event("scheduler_monthly.json")  # 2026-11-30T23:05Z = Dec 1st 00:05 in Berlin
+    assert lambda_handlers.monthly_bill_aggregator(event, context)["month"] == "2026-11"
+
+
+@pytest.mark.max_receive_count(2)
+def test_poison_message_goes_to_the_dead_letter_queue(stack: Stack, context: LambdaContext) -> None:
+    stack.textract.answer("AnalyzeExpense", recorded("analyze_expense_invoice_eur.json"))
+    status, body = upload(stack, png_bytes(), context)
+    assert status == 202
+    sqs = stack.client("sqs")
+    sqs.send_message(QueueUrl=stack.queue_url, MessageBody="{not json")
+
+    first = stack.poll_queue(context)
+    assert first is not None and len(first["batchItemFailures"]) == 1  # the good one went on
+    assert stack.raw_item(body["id"])["status"] == "processed"
+
+    stack.drain(context)  # the second delivery fails too; a third is moved by SQS's redrive
+    dead = sqs.receive_message(QueueUrl=stack.dlq_url, AttributeNames=["All"])["Messages"]
+    assert [m["Body"] for m in dead] == ["{not json"]
+    assert "Messages" not in sqs.receive_message(QueueUrl=stack.queue_url)
+
+
+@pytest.mark.max_receive_count(2)
+def test_invoice_failing_every_delivery_is_marked_failed_and_dead_lettered(
+    stack: Stack, context: LambdaContext
+) -> None:
+    outage = {"__type": "InternalServerError", "message": "Textract is down"}
+    stack.textract.answer("AnalyzeExpense", outage, status=500)
+    status, body = upload(stack, png_bytes(), context)
+    assert status == 202
+
+    stack.drain(context)
+
+    item = stack.raw_item(body["id"])
+    assert item["status"] == "failed" and "gave up after 2 attempts" in item["error"]
+    assert (
+        len(stack.emails_to("ana@example.com", "failed:"))
+        + len(stack.emails_to("ana@example.com", "notice:"))
+        == 1
+    )
+    dead = stack.client("sqs").receive_message(QueueUrl=stack.dlq_url)["Messages"]
+    assert json.loads(dead[0]["Body"])["invoice_id"] == body["id"]
+
+
+def test_rejected_uploads_answer_with_the_local_error_shape(
+    stack: Stack, context: LambdaContext
+) -> None:
+    cases = [
+        ({"name": "Ana"}, ("a.png", png_bytes(), "image/png"), 400, "email"),
+        (ANA, ("a.txt", b"hello", "text/plain"), 415, "file"),
+        (ANA, None, 400, "file"),
+        (
+            {**ANA, "name": "Ana\nBcc: x@example.com"},
+            ("a.png", png_bytes(), "image/png"),
+            400,
+            "name",
+        ),
+    ]
+    for fields, file, status, field in cases:
+        response = lambda_handlers.upload_invoice(upload_event(fields, file), context)
+        body = json.loads(response["body"])
+        assert (response["statusCode"], body["error"], body["field"]) == (
+            status,
+            "invalid_upload",
+            field,
+        ), body
+        assert response["headers"]["Content-Type"] == "application/json"
+    not_multipart = upload_event(ANA, None)
+    not_multipart["headers"]["Content-Type"] = "application/json"
+    response = lambda_handlers.upload_invoice(not_multipart, context)
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"])["error"] == "invalid_request"
+    assert "Contents" not in stack.client("s3").list_objects_v2(Bucket=stack.bucket)

@@ -1,0 +1,84 @@
+"""The bundled extractor on real documents from ../shared/data (never copied into the repo)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from billify.adapters.local.bundled_extractor import BundledExtractor
+from billify.domain.extraction import UnreadableDocument
+from billify.evaluation import score_field
+
+SROIE_SAMPLE = ("images/000.jpg", "images/002.jpg", "images/010.jpg", "images/020.jpg")
+INVOICE_PDFS = ("coolblue1.pdf", "QualityHosting.pdf")
+ZUGFERD_PDF = "pdf/012-EN16931_Rechnungskorrektur.pdf"
+
+
+@pytest.fixture(scope="module")
+def extractor() -> BundledExtractor:
+    return BundledExtractor()
+
+
+def _entry(manifest: Path, file: str) -> dict[str, Any]:
+    for line in manifest.read_text("utf-8").splitlines():
+        entry: dict[str, Any] = json.loads(line)
+        if entry["file"] == file:
+            return entry
+    raise LookupError(file)
+
+
+def _check(entry: dict[str, Any], prediction: dict[str, Any], fields: tuple[str, ...]) -> None:
+    for name in fields:
+        label = entry.get("company" if name == "vendor" and "company" in entry else name)
+        assert score_field(name, label, prediction[name]), (name, label, prediction[name])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("file", SROIE_SAMPLE)
+def test_reads_sroie_receipts(extractor: BundledExtractor, shared_data: Path, file: str) -> None:
+    root = shared_data / "sroie-train"
+    result = extractor.extract((root / file).read_bytes(), "image/jpeg")
+    _check(_entry(root / "manifest.jsonl", file), result.to_json(), ("total", "date", "vendor"))
+    assert result.currency == "MYR"
+    assert result.source == "ocr"
+
+
+@pytest.mark.parametrize("file", INVOICE_PDFS)
+def test_reads_invoice_pdfs_from_the_text_layer(
+    extractor: BundledExtractor, shared_data: Path, file: str
+) -> None:
+    root = shared_data / "invoice2data"
+    result = extractor.extract((root / file).read_bytes(), "application/pdf")
+    fields = ("total", "date", "vendor", "invoice_number", "currency")
+    _check(_entry(root / "manifest.jsonl", file), result.to_json(), fields)
+    assert result.source == "pdf-text"
+
+
+def test_reads_zugferd_credit_note_from_embedded_xml(
+    extractor: BundledExtractor, shared_data: Path
+) -> None:
+    root = shared_data / "zugferd"
+    entry = _entry(root / "manifest.jsonl", ZUGFERD_PDF)
+    result = extractor.extract((root / ZUGFERD_PDF).read_bytes(), "application/pdf")
+    _check(entry, result.to_json(), ("total", "date", "vendor", "invoice_number", "amount_due"))
+    assert result.source == "e-invoice"
+    assert result.pages == entry["pages"]
+
+
+@pytest.mark.parametrize(
+    ("data", "media_type"),
+    [
+        (b"%PDF-1.4 garbage", "application/pdf"),
+        (b"not a pdf", "application/pdf"),
+        (b"\x89PNG\r\n\x1a\n broken", "image/png"),
+        (b"GIF89a", "image/gif"),
+    ],
+)
+def test_rejects_undecodable_input(
+    extractor: BundledExtractor, data: bytes, media_type: str
+) -> None:
+    with pytest.raises(UnreadableDocument):
+        extractor.extract(data, media_type)
