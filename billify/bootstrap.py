@@ -51,6 +51,8 @@ class Billify:
             clock=self.clock,
             timezone=self.settings.tz,
             review_threshold=self.settings.review_threshold,
+            confirm_recipients=self.settings.confirm_recipients,
+            public_url=self.settings.public_url,
         )
 
     def submit(self, upload: Upload, owner: str | None = None) -> services.Submitted:
@@ -79,6 +81,12 @@ class Billify:
             mailer=self.mailer,
             clock=self.clock,
             timezone=self.settings.tz,
+            confirm_recipients=self.settings.confirm_recipients,
+        )
+
+    def confirm_recipient(self, token: str) -> services.Confirmed | None:
+        return services.confirm_recipient(
+            token, repository=self.repository, queue=self.queue, clock=self.clock
         )
 
 

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     worker_nice: int = Field(default=10, ge=0, le=19)
     workers: int = Field(default=1, ge=0, le=16)
     poll_interval: float = Field(default=0.5, gt=0)
+    # Double opt-in: hold notices to an address until it confirms by a link sent to it.
+    confirm_recipients: bool = False
+    # Where users reach this server (links in emails).
+    public_url: str = "http://127.0.0.1:8000"
     # API keys as comma-separated ``label:sha256hex`` entries; unset means an open API.
     api_keys: str | None = None
     # Requests allowed per API key (``limits`` notation, e.g. ``120/minute``).

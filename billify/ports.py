@@ -22,17 +22,24 @@ class BlobStore(Protocol):
 
 @dataclass(frozen=True)
 class InvoiceMessage:
-    """What the upload step hands the extract step."""
+    """What the upload step hands the extract step. ``reason`` tells a first delivery from a
+    later, deliberate one (e.g. a held notice released), which idempotency layers must not
+    take for a duplicate."""
 
     invoice_id: str
     blob_key: str
+    reason: str = "uploaded"
 
     def to_json(self) -> dict[str, str]:
-        return {"invoice_id": self.invoice_id, "blob_key": self.blob_key}
+        return {"invoice_id": self.invoice_id, "blob_key": self.blob_key, "reason": self.reason}
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> InvoiceMessage:
-        return cls(invoice_id=str(data["invoice_id"]), blob_key=str(data["blob_key"]))
+        return cls(
+            invoice_id=str(data["invoice_id"]),
+            blob_key=str(data["blob_key"]),
+            reason=str(data.get("reason") or "uploaded"),
+        )
 
 
 class InvoiceQueue(Protocol):
@@ -68,6 +75,17 @@ class InvoiceRepository(Protocol):
     def mark_report_sent(self, month: str, email: str, sent_at: dt.datetime) -> None: ...
 
     def report_sent(self, month: str, email: str) -> bool: ...
+
+    def recipient_confirmed(self, email: str) -> bool: ...
+
+    def request_confirmation(self, email: str, token_hash: str, now: dt.datetime) -> bool:
+        """Record a pending confirmation; False if one is already pending (send no other)."""
+
+    def cancel_confirmation(self, email: str) -> None:
+        """Forget a pending confirmation (its email could not be sent)."""
+
+    def confirm_recipient(self, token_hash: str, now: dt.datetime) -> str | None:
+        """Mark the address whose pending token this is as confirmed; its email, or None."""
 
 
 class Mailer(Protocol):

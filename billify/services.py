@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 import uuid
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from billify.domain import notifications
+from billify.domain.access import hash_key
 from billify.domain.models import Extraction, Invoice, InvoiceStatus, UnreadableDocument, Uploader
 from billify.domain.reports import Month, Spending, spending_by_user
 from billify.domain.uploads import Upload
@@ -84,6 +86,9 @@ class Processing:
     clock: Clock
     timezone: ZoneInfo
     review_threshold: float = 0.5
+    # Double opt-in: notices wait until the address has confirmed it wants them.
+    confirm_recipients: bool = False
+    public_url: str = "http://127.0.0.1:8000"
 
 
 def process_invoice(message: InvoiceMessage, deps: Processing) -> Invoice | None:
@@ -161,6 +166,9 @@ def _status_for(extraction: Extraction, threshold: float) -> InvoiceStatus:
 
 
 def _notify(invoice: Invoice, deps: Processing) -> Invoice:
+    if deps.confirm_recipients and not deps.repository.recipient_confirmed(invoice.uploader.email):
+        _ask_for_confirmation(invoice.uploader, deps)
+        return invoice  # the notice is held; confirming the address releases it
     if invoice.status == InvoiceStatus.FAILED:
         email = notifications.failure_notice(invoice, invoice.error or "the file could not be read")
     else:
@@ -170,6 +178,50 @@ def _notify(invoice: Invoice, deps: Processing) -> Invoice:
     notified = invoice.with_changes(notice_sent_at=deps.clock.now())
     deps.repository.save(notified)
     return notified
+
+
+def _ask_for_confirmation(uploader: Uploader, deps: Processing) -> None:
+    """Send one confirmation link per address (a second upload does not send another)."""
+    token = secrets.token_urlsafe(32)
+    if not deps.repository.request_confirmation(uploader.email, hash_key(token), deps.clock.now()):
+        return
+    link = f"{deps.public_url.rstrip('/')}/confirm?token={token}"
+    try:
+        deps.mailer.send(notifications.confirmation_request(uploader, link))
+    except Exception:
+        deps.repository.cancel_confirmation(uploader.email)  # the retry asks again
+        raise
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    email: str
+    released: int  # held notices queued for sending
+
+
+def confirm_recipient(
+    token: str, *, repository: InvoiceRepository, queue: InvoiceQueue, clock: Clock
+) -> Confirmed | None:
+    """The address owner clicked the link: from now on they get notices, starting with the ones
+    held so far (queued again; processing them is idempotent)."""
+    now = clock.now()
+    email = repository.confirm_recipient(hash_key(token), now)
+    if email is None:
+        return None
+    held = [
+        invoice
+        for invoice in repository.received_between(
+            now - HELD_NOTICE_WINDOW, now + dt.timedelta(seconds=1), email
+        )
+        if invoice.notice_sent_at is None
+        and invoice.status not in (InvoiceStatus.QUEUED, InvoiceStatus.PROCESSING)
+    ]
+    for invoice in held:
+        queue.enqueue(InvoiceMessage(invoice.id, invoice.blob_key, reason="confirmed"))
+    return Confirmed(email, len(held))
+
+
+HELD_NOTICE_WINDOW = dt.timedelta(days=90)
 
 
 def mark_not_duplicate(invoice_id: str, repository: InvoiceRepository) -> Invoice | None:
@@ -203,6 +255,7 @@ class ReportRun:
     sent: list[str] = field(default_factory=list)
     already_sent: list[str] = field(default_factory=list)
     in_progress: list[str] = field(default_factory=list)  # claimed by a concurrent run
+    unconfirmed: list[str] = field(default_factory=list)  # address never confirmed: not mailed
     failed: dict[str, str] = field(default_factory=dict)
 
 
@@ -213,6 +266,7 @@ def send_monthly_reports(
     mailer: Mailer,
     clock: Clock,
     timezone: ZoneInfo,
+    confirm_recipients: bool = False,
 ) -> ReportRun:
     """One report per user who uploaded in ``month``. Safe to run again: users already sent a
     report for that month are skipped, so a crash halfway is finished by the next run."""
@@ -220,6 +274,9 @@ def send_monthly_reports(
     run = ReportRun(month)
     for spending in spending_by_user(repository.received_between(start, end)):
         email = spending.uploader.email
+        if confirm_recipients and not repository.recipient_confirmed(email):
+            run.unconfirmed.append(email)
+            continue
         if not repository.claim_report(str(month), email, clock.now(), REPORT_CLAIM_LEASE):
             sent = repository.report_sent(str(month), email)
             (run.already_sent if sent else run.in_progress).append(email)

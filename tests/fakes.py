@@ -50,6 +50,8 @@ class FakeRepository:
         self.invoices: dict[str, Invoice] = {}
         self.reports: dict[tuple[str, str], dt.datetime] = {}
         self.report_claims: dict[tuple[str, str], dt.datetime] = {}
+        self.confirmed: set[str] = set()
+        self.pending_confirmations: dict[str, str] = {}  # token hash -> email
 
     def add(self, invoice: Invoice) -> None:
         assert invoice.id not in self.invoices
@@ -96,6 +98,26 @@ class FakeRepository:
 
     def report_sent(self, month: str, email: str) -> bool:
         return (month, email) in self.reports
+
+    def recipient_confirmed(self, email: str) -> bool:
+        return email in self.confirmed
+
+    def request_confirmation(self, email: str, token_hash: str, now: dt.datetime) -> bool:
+        if email in self.pending_confirmations.values():
+            return False
+        self.pending_confirmations[token_hash] = email
+        return True
+
+    def cancel_confirmation(self, email: str) -> None:
+        self.pending_confirmations = {
+            t: e for t, e in self.pending_confirmations.items() if e != email
+        }
+
+    def confirm_recipient(self, token_hash: str, now: dt.datetime) -> str | None:
+        email = self.pending_confirmations.pop(token_hash, None)
+        if email is not None:
+            self.confirmed.add(email)
+        return email
 
     def mark_report_sent(self, month: str, email: str, sent_at: dt.datetime) -> None:
         self.reports.setdefault((month, email), sent_at)

@@ -10,7 +10,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from billify.domain.emails import OutgoingEmail
-from billify.domain.models import Invoice, InvoiceStatus
+from billify.domain.models import Invoice, InvoiceStatus, Uploader
 from billify.domain.reports import Month, Spending
 
 _templates = Environment(
@@ -76,6 +76,18 @@ def failure_notice(invoice: Invoice, reason: str) -> OutgoingEmail:
     }
     return _render(
         f"notice:{invoice.id}", invoice, "We could not read your invoice", "failed", context
+    )
+
+
+def confirmation_request(uploader: Uploader, link: str) -> OutgoingEmail:
+    """Double opt-in: the first email to an address asks it to confirm before any notice."""
+    context = {"name": uploader.name, "link": link}
+    return OutgoingEmail(
+        key=f"confirm:{uploader.email}",
+        to=uploader,
+        subject="Confirm your address to receive your Billify results",
+        text=_templates.get_template("confirm.txt.j2").render(context),
+        html=_templates.get_template("confirm.html.j2").render(context),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 import math
 import sqlite3
@@ -12,10 +13,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
-from fastapi import FastAPI, File, Form, Request, Security, UploadFile
+from fastapi import FastAPI, File, Form, Query, Request, Security, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
 from limits import parse
@@ -37,7 +38,9 @@ API_KEY_HEADER = "x-api-key"
 _api_key = APIKeyHeader(
     name=API_KEY_HEADER, auto_error=False, description="Required when BILLIFY_API_KEYS is set"
 )
-_PUBLIC_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/openapi.json"})
+_PUBLIC_PATHS = frozenset(
+    {"/health", "/confirm", "/docs", "/docs/oauth2-redirect", "/openapi.json"}
+)
 # Room for the name, email and multipart framing around a file of the maximum size.
 _MAX_BODY_BYTES = MAX_UPLOAD_BYTES + 64 * 1024
 
@@ -246,6 +249,18 @@ def create_app(
         if change.not_duplicate:
             invoice = app.mark_not_duplicate(invoice_id) or invoice
         return InvoiceOut.of(invoice)
+
+    @api.get("/confirm", response_class=HTMLResponse, responses={404: {"model": ErrorBody}})
+    def confirm(token: str = Query(max_length=128)) -> Any:
+        """The link sent to a new address (double opt-in): confirms it, releases held notices."""
+        confirmed = app.confirm_recipient(token)
+        if confirmed is None:
+            return _error(404, "not_found", "this link is unknown or was already used")
+        return HTMLResponse(
+            "<!doctype html><meta charset=utf-8><title>Billify</title>"
+            f"<p>Thank you: {html.escape(confirmed.email)} is confirmed. "
+            f"{confirmed.released} held notice(s) are on their way.</p>"
+        )
 
     @api.get("/health")
     def health() -> dict[str, Any]:

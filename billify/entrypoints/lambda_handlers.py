@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import html
 import json
 import logging
 from collections.abc import Callable
@@ -67,7 +68,7 @@ def runtime() -> Runtime:
     # processed once; the second copy fails and is retried after the first has finished.
     persistence = DynamoDBPersistenceLayer(table_name=settings.table, key_attr="id")
     config = IdempotencyConfig(
-        event_key_jmespath="invoice_id",
+        event_key_jmespath="[invoice_id, reason]",
         expires_after_seconds=settings.idempotency_ttl_seconds,
         raise_on_no_idempotency_key=True,
     )
@@ -117,6 +118,24 @@ def get_invoice(event: dict[str, Any], context: object) -> dict[str, Any]:
         # Another key's invoice is answered exactly like a missing one: ids do not leak.
         return _error(404, "not_found", "no invoice with this id")
     return _response(200, InvoiceOut.of(invoice).model_dump(mode="json"))
+
+
+def confirm_recipient(event: dict[str, Any], context: object) -> dict[str, Any]:
+    """``GET /confirm?token=...``: the double opt-in link; releases the notices held so far."""
+    token = str((event.get("queryStringParameters") or {}).get("token") or "")
+    confirmed = runtime().app.confirm_recipient(token) if 0 < len(token) <= 128 else None
+    if confirmed is None:
+        return _error(404, "not_found", "this link is unknown or was already used")
+    page = (
+        "<!doctype html><meta charset=utf-8><title>Billify</title>"
+        f"<p>Thank you: {html.escape(confirmed.email)} is confirmed. "
+        f"{confirmed.released} held notice(s) are on their way.</p>"
+    )
+    return {
+        "statusCode": 200,
+        "headers": {"Content-Type": "text/html; charset=utf-8"},
+        "body": page,
+    }
 
 
 def _caller(event: dict[str, Any]) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
@@ -187,3 +188,19 @@ def test_utc_months() -> None:
     assert utc_months(start, end) == ["2026-11", "2026-12"]
     assert utc_months(*Month(2027, 1).bounds(ZoneInfo("UTC"))) == ["2027-01"]
     assert utc_months(end, start) == []
+
+
+def test_recipient_confirmation_round_trip(stack: Stack) -> None:
+    repo = repository(stack)
+    who = f"opt-in-{uuid.uuid4().hex[:8]}@example.com"
+    assert not repo.recipient_confirmed(who)
+    assert repo.request_confirmation(who, f"h1-{who}", T0)
+    assert not repo.request_confirmation(who, f"h2-{who}", T0)  # one pending at a time
+    assert repo.confirm_recipient(f"h2-{who}", T0) is None
+    assert repo.confirm_recipient(f"h1-{who}", T0) == who
+    assert repo.recipient_confirmed(who)
+    assert repo.confirm_recipient(f"h1-{who}", T0) is None  # single use
+    other = f"cancel-{who}"
+    assert repo.request_confirmation(other, f"h3-{who}", T0)
+    repo.cancel_confirmation(other)
+    assert repo.request_confirmation(other, f"h4-{who}", T0)

@@ -199,3 +199,34 @@ def test_rejected_uploads_answer_with_the_local_error_shape(
     assert response["statusCode"] == 400
     assert json.loads(response["body"])["error"] == "invalid_request"
     assert "Contents" not in stack.client("s3").list_objects_v2(Bucket=stack.bucket)
+
+
+def test_double_opt_in_holds_notices_until_the_link_is_opened(
+    stack: Stack, context: LambdaContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+
+    monkeypatch.setenv("BILLIFY_CONFIRM_RECIPIENTS", "true")
+    monkeypatch.setenv("BILLIFY_PUBLIC_URL", "https://api.example.org/v1")
+    lambda_handlers.runtime.cache_clear()
+    stack.textract.answer("AnalyzeExpense", recorded("analyze_expense_invoice_eur.json"))
+    status, body = upload(stack, png_bytes(), context, email="new@example.com")
+    assert status == 202
+    stack.drain(context)
+    assert stack.emails_to("new@example.com", "notice:") == []
+    links = stack.emails_to("new@example.com", "confirm:")
+    assert len(links) == 1
+    text = links[0].get_payload()[0].get_payload(decode=True).decode()  # type: ignore[index,union-attr]
+    token = re.search(r"https://api\.example\.org/v1/confirm\?token=(\S+)", text)
+    assert token is not None
+
+    def open_link(value: str) -> dict[str, Any]:
+        event = {"queryStringParameters": {"token": value}, "requestContext": {}}
+        return lambda_handlers.confirm_recipient(event, context)
+
+    assert open_link("forged")["statusCode"] == 404
+    assert open_link(token[1])["statusCode"] == 200
+    assert open_link(token[1])["statusCode"] == 404  # single use
+    stack.drain(context)
+    notices = stack.emails_to("new@example.com", "notice:")
+    assert [str(m["X-Billify-Key"]) for m in notices] == [f"notice:{body['id']}"]

@@ -75,7 +75,19 @@ def test_api_requires_keys_and_accepts_binary_uploads() -> None:
         for e in f["Properties"].get("Events", {}).values()
         if e["Type"] == "Api"
     }
-    assert routes == {("POST", "/upload-invoice"), ("GET", "/invoices/{id}")}
+    assert routes == {("POST", "/upload-invoice"), ("GET", "/invoices/{id}"), ("GET", "/confirm")}
+    # Only the double opt-in link (opened from an email, its token is the secret) is keyless.
+    keyless = {
+        e["Properties"]["Path"]
+        for f in FUNCTIONS.values()
+        for e in f["Properties"].get("Events", {}).values()
+        if e["Type"] == "Api" and e["Properties"].get("Auth", {}).get("ApiKeyRequired") is False
+    }
+    assert keyless == {"/confirm"}
+    confirm = cfn.resource(TEMPLATE, "ConfirmRecipientFunction")
+    assert confirm["Handler"].endswith(".confirm_recipient")
+    parameters = TEMPLATE["Parameters"]
+    assert parameters["ConfirmRecipients"]["Default"] == "true"  # on by default on AWS
 
 
 def test_queue_event_sources_report_partial_failures() -> None:

@@ -101,3 +101,16 @@ def test_report_claims_are_exclusive_until_sent_or_expired(
     assert repository.report_sent(month, who)
     assert not repository.claim_report(month, who, T0 + dt.timedelta(days=9), lease)
     assert repository.claim_report("2026-10", who, T0, lease)
+
+
+def test_recipient_confirmation_round_trip(repository: SqliteInvoiceRepository) -> None:
+    assert not repository.recipient_confirmed("ana@example.com")
+    assert repository.request_confirmation("ana@example.com", "h1", T0)
+    assert not repository.request_confirmation("ana@example.com", "h2", T0)  # one pending
+    assert repository.confirm_recipient("h2", T0) is None
+    assert repository.confirm_recipient("h1", T0) == "ana@example.com"
+    assert repository.recipient_confirmed("ana@example.com")
+    assert repository.confirm_recipient("h1", T0) is None  # single use
+    repository.request_confirmation("bo@example.com", "h3", T0)
+    repository.cancel_confirmation("bo@example.com")
+    assert repository.request_confirmation("bo@example.com", "h4", T0)

@@ -188,6 +188,75 @@ class DynamoInvoiceRepository:
         item = self._get_item(_report_id(month, email))
         return bool(item and item.get("sent_at"))
 
+    # -- recipient confirmation (double opt-in) ---------------------------------------------
+
+    def recipient_confirmed(self, email: str) -> bool:
+        item = self._get_item(_recipient_id(email))
+        return bool(item and item.get("confirmed_at"))
+
+    def request_confirmation(self, email: str, token_hash: str, now: dt.datetime) -> bool:
+        recipient = {
+            "id": _recipient_id(email),
+            "kind": "recipient",
+            "email": email,
+            "token_hash": token_hash,
+            "requested_at": _iso(now),
+        }
+        token = {"id": _token_id(token_hash), "kind": "confirm-token", "email": email}
+        try:
+            self._ddb.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table,
+                            "Item": _serialize(recipient),
+                            "ConditionExpression": "attribute_not_exists(id)",
+                        }
+                    },
+                    {"Put": {"TableName": self.table, "Item": _serialize(token)}},
+                ]
+            )
+        except ClientError as error:
+            if error_code(error) == "TransactionCanceledException":
+                return False
+            raise
+        return True
+
+    def cancel_confirmation(self, email: str) -> None:
+        item = self._get_item(_recipient_id(email))
+        if not item or item.get("confirmed_at"):
+            return
+        for item_id in (_recipient_id(email), _token_id(str(item["token_hash"]))):
+            self._ddb.delete_item(TableName=self.table, Key=_key(item_id))
+
+    def confirm_recipient(self, token_hash: str, now: dt.datetime) -> str | None:
+        token = self._get_item(_token_id(token_hash))
+        if token is None:
+            return None
+        email = str(token["email"])
+        try:
+            self._ddb.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self.table,
+                            "Key": _key(_recipient_id(email)),
+                            "UpdateExpression": "SET confirmed_at = :now REMOVE token_hash",
+                            "ConditionExpression": "token_hash = :hash",
+                            "ExpressionAttributeValues": _serialize(
+                                {":now": _iso(now), ":hash": token_hash}
+                            ),
+                        }
+                    },
+                    {"Delete": {"TableName": self.table, "Key": _key(_token_id(token_hash))}},
+                ]
+            )
+        except ClientError as error:
+            if error_code(error) == "TransactionCanceledException":
+                return None
+            raise
+        return email
+
     # -- helpers ----------------------------------------------------------------------------
 
     def _item(self, invoice: Invoice) -> dict[str, Any]:
@@ -266,6 +335,14 @@ def utc_months(start: dt.datetime, end: dt.datetime) -> list[str]:
 
 def _upload_id(email: str, file_hash: str) -> str:
     return f"upload#{email}#{file_hash}"
+
+
+def _recipient_id(email: str) -> str:
+    return f"recipient#{email}"
+
+
+def _token_id(token_hash: str) -> str:
+    return f"confirm#{token_hash}"
 
 
 def _report_id(month: str, email: str) -> str:

@@ -42,6 +42,12 @@ CREATE TABLE IF NOT EXISTS invoices (
 CREATE INDEX IF NOT EXISTS invoices_received ON invoices (received_at);
 CREATE INDEX IF NOT EXISTS invoices_email_received ON invoices (email, received_at);
 CREATE INDEX IF NOT EXISTS invoices_email_hash ON invoices (email, file_hash);
+CREATE TABLE IF NOT EXISTS recipients (
+    email TEXT PRIMARY KEY,
+    token_hash TEXT UNIQUE,           -- pending confirmation; NULL once confirmed
+    requested_at TEXT NOT NULL,
+    confirmed_at TEXT
+);
 CREATE TABLE IF NOT EXISTS monthly_reports (
     month TEXT NOT NULL,
     email TEXT NOT NULL,
@@ -132,6 +138,34 @@ class SqliteInvoiceRepository:
             (month, email),
         ).fetchone()
         return row is not None
+
+    def recipient_confirmed(self, email: str) -> bool:
+        row = self._query(
+            "SELECT 1 FROM recipients WHERE email = ? AND confirmed_at IS NOT NULL", (email,)
+        ).fetchone()
+        return row is not None
+
+    def request_confirmation(self, email: str, token_hash: str, now: dt.datetime) -> bool:
+        with self._db.transaction() as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO recipients (email, token_hash, requested_at)"
+                " VALUES (?, ?, ?)",
+                (email, token_hash, _iso(now)),
+            )
+        return cursor.rowcount == 1
+
+    def cancel_confirmation(self, email: str) -> None:
+        with self._db.transaction() as db:
+            db.execute("DELETE FROM recipients WHERE email = ? AND confirmed_at IS NULL", (email,))
+
+    def confirm_recipient(self, token_hash: str, now: dt.datetime) -> str | None:
+        with self._db.transaction() as db:
+            row = db.execute(
+                "UPDATE recipients SET confirmed_at = ?, token_hash = NULL"
+                " WHERE token_hash = ? AND confirmed_at IS NULL RETURNING email",
+                (_iso(now), token_hash),
+            ).fetchone()
+        return None if row is None else str(row["email"])
 
     def count_by_status(self) -> dict[str, int]:
         rows = self._query("SELECT status, COUNT(*) FROM invoices GROUP BY status", ()).fetchall()
