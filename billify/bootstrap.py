@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -82,6 +83,7 @@ class Billify:
             clock=self.clock,
             timezone=self.settings.tz,
             confirm_recipients=self.settings.confirm_recipients,
+            claim_lease=dt.timedelta(seconds=self.settings.report_claim_lease),
         )
 
     def confirm_recipient(self, token: str) -> services.Confirmed | None:

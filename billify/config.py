@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     api_keys: str | None = None
     # Requests allowed per API key (``limits`` notation, e.g. ``120/minute``).
     rate_limit: str = "120/minute"
+    # Seconds a report run's claim on one user's report lasts: longer than sending one email
+    # takes; after it, a run that died mid-send is taken over by the next.
+    report_claim_lease: float = Field(default=120.0, gt=0)
     # Monthly report: minute and hour on the 1st, in ``timezone``.
     report_hour: int = Field(default=0, ge=0, le=23)
     report_minute: int = Field(default=5, ge=0, le=59)

@@ -267,6 +267,7 @@ def send_monthly_reports(
     clock: Clock,
     timezone: ZoneInfo,
     confirm_recipients: bool = False,
+    claim_lease: dt.timedelta = REPORT_CLAIM_LEASE,
 ) -> ReportRun:
     """One report per user who uploaded in ``month``. Safe to run again: users already sent a
     report for that month are skipped, so a crash halfway is finished by the next run."""
@@ -277,7 +278,7 @@ def send_monthly_reports(
         if confirm_recipients and not repository.recipient_confirmed(email):
             run.unconfirmed.append(email)
             continue
-        if not repository.claim_report(str(month), email, clock.now(), REPORT_CLAIM_LEASE):
+        if not repository.claim_report(str(month), email, clock.now(), claim_lease):
             sent = repository.report_sent(str(month), email)
             (run.already_sent if sent else run.in_progress).append(email)
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -26,10 +27,20 @@ class RecordingHandler:
         self.messages: list[EmailMessage] = []
         self.lock = threading.Lock()
         self.refuse_with: str | None = None  # e.g. "451 try again later"
+        self.ack_delay = 0.0  # seconds before answering 250 (a slow server)
+        self.data_started = 0  # DATA commands seen, accepted or not
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        with self.lock:
+            self.data_started += 1
         if self.refuse_with:
             return self.refuse_with
+        if self.ack_delay:
+            await asyncio.sleep(self.ack_delay)
+            transport = server.transport
+            if transport is None or transport.is_closing():
+                # The client died before our 250: like a careful server, do not deliver.
+                return "451 client gone"
         raw = envelope.original_content or b""
         message = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(message, EmailMessage)

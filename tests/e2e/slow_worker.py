@@ -27,8 +27,12 @@ class AnnouncingExtractor:
         (self.markers / f"{time.monotonic_ns()}").write_bytes(document[-16:])
         time.sleep(self.seconds)
         # The "total" is derived from the bytes, so the test can check each notice's figure.
-        return Extraction(total=Decimal(len(document)) / 100, currency="EUR", vendor="Crash Test",
-                          confidence={"total": 0.99})
+        return Extraction(
+            total=Decimal(len(document)) / 100,
+            currency="EUR",
+            vendor="Crash Test",
+            confidence={"total": 0.99},
+        )
 
 
 def main() -> None:

@@ -62,7 +62,10 @@ def server(environment: dict[str, str], tmp_path: Path) -> Iterator[str]:
     log = (tmp_path / "serve.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "billify.entrypoints.cli", "serve", "--port", str(port)],
-        env=environment, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+        env=environment,
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
 
@@ -90,15 +93,20 @@ def labels(shared: Path) -> dict[str, Decimal]:
 
 
 def test_upload_notice_and_monthly_report(
-    server: str, smtp: tuple[RecordingHandler, int], environment: dict[str, str],
+    server: str,
+    smtp: tuple[RecordingHandler, int],
+    environment: dict[str, str],
     shared_data: Path,
 ) -> None:
     handler, _ = smtp
     totals = labels(shared_data)
     ids: dict[str, str] = {}
     with httpx.Client(base_url=server, timeout=30) as client:
-        refused = client.post("/upload-invoice", data={"name": "Ana", "email": "nope"},
-                              files={"file": ("a.jpg", b"not an image", "image/jpeg")})
+        refused = client.post(
+            "/upload-invoice",
+            data={"name": "Ana", "email": "nope"},
+            files={"file": ("a.jpg", b"not an image", "image/jpeg")},
+        )
         assert refused.status_code in (400, 415) and refused.json()["detail"]
         for file, email in UPLOADS:
             content = (shared_data / "sroie-train" / file).read_bytes()
@@ -115,20 +123,28 @@ def test_upload_notice_and_monthly_report(
             record = client.get(f"/invoices/{invoice_id}").json()
             assert record["status"] == "processed", record
             assert Decimal(record["total"]) == totals[file] and record["currency"] == "MYR"
-            notice = next(m for m in handler.received()
-                          if m["X-Billify-Key"] == f"notice:{invoice_id}")
+            notice = next(
+                m for m in handler.received() if m["X-Billify-Key"] == f"notice:{invoice_id}"
+            )
             assert f"MYR {totals[file]:,.2f}" in str(notice["Subject"])
 
     month = dt.datetime.now(dt.UTC).strftime("%Y-%m")
     before = len(handler.received())
     for _ in range(2):  # the second run must send nothing
-        subprocess.run([sys.executable, "-m", "billify.entrypoints.cli", "report", "--month",
-                        month], env={**environment, "BILLIFY_TIMEZONE": "UTC"}, cwd=REPO,
-                       check=True, capture_output=True)
-    reports = [m for m in handler.received()[before:]
-               if str(m["X-Billify-Key"]).startswith("report:")]
+        subprocess.run(
+            [sys.executable, "-m", "billify.entrypoints.cli", "report", "--month", month],
+            env={**environment, "BILLIFY_TIMEZONE": "UTC"},
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+        )
+    reports = [
+        m for m in handler.received()[before:] if str(m["X-Billify-Key"]).startswith("report:")
+    ]
     assert sorted(m["To"].addresses[0].addr_spec for m in reports) == [
-        "ana@example.com", "bo@example.com"]
+        "ana@example.com",
+        "bo@example.com",
+    ]
     ana = next(m for m in reports if m["To"].addresses[0].addr_spec == "ana@example.com")
     ana_sum = sum((totals[f] for f, e in UPLOADS if e == "ana@example.com"), Decimal(0))
     body = ana.get_body(("plain",))
