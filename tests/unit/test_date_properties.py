@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from billify.domain.extraction import Order, parse_date
 
 DATES = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2069, 12, 31))
-MONTHS = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()
+MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 
 
 @given(st.text(max_size=60))
