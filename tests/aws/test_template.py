@@ -148,3 +148,16 @@ def test_settings_are_validated_at_cold_start(
     monkeypatch.setenv("BILLIFY_EXTRACTOR", "textract")
     monkeypatch.setenv("BILLIFY_TABLE", stack.table)
     assert isinstance(AwsSettings(), AwsSettings)
+
+
+def test_every_makefile_built_function_has_a_build_rule() -> None:
+    from pathlib import Path
+
+    makefile = (Path(__file__).parents[2] / "billify/adapters/aws/lambda/Makefile").read_text()
+    declared = makefile.split("FUNCTIONS :=", 1)[1].split("\n\n", 1)[0].replace("\\", " ").split()
+    built = {
+        name
+        for name, function in FUNCTIONS.items()
+        if function.get("Metadata", {}).get("BuildMethod") == "makefile"
+    }
+    assert built and built <= set(declared)
