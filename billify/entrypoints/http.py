@@ -239,7 +239,7 @@ def create_app(
         "/invoices/{invoice_id}",
         response_model=InvoiceOut,
         dependencies=[Security(_api_key)],
-        responses=_errors(401, 404, 413, 422, 429, 503),
+        responses=_errors(400, 401, 404, 413, 422, 429, 503),
     )
     def update_invoice(request: Request, invoice_id: str, change: InvoiceChange) -> Any:
         """Correct an invoice: ``not_duplicate`` counts a likely duplicate as its own expense."""
@@ -250,7 +250,13 @@ def create_app(
             invoice = app.mark_not_duplicate(invoice_id) or invoice
         return InvoiceOut.of(invoice)
 
-    @api.get("/confirm", response_class=HTMLResponse, responses={404: {"model": ErrorBody}})
+    @api.get(
+        "/confirm",
+        responses={
+            200: {"content": {"text/html": {"schema": {"type": "string"}}}},
+            **_errors(404, 422),
+        },
+    )
     def confirm(token: str = Query(max_length=128)) -> Any:
         """The link sent to a new address (double opt-in): confirms it, releases held notices."""
         confirmed = app.confirm_recipient(token)

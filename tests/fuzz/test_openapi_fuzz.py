@@ -36,7 +36,10 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(_app))
 
 @pytest.mark.slow
 @schema.parametrize()
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+# Derandomized so CI is reproducible; 400 random examples per operation passed 3 times in a row.
+@settings(
+    max_examples=100, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
 def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
     # Schema-valid random bytes are still not a PNG or a PDF: the API must refuse them with a
     # declared 4xx, so "positive data acceptance" does not apply; every other check does.
