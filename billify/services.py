@@ -27,6 +27,10 @@ from billify.ports import (
 log = logging.getLogger(__name__)
 
 
+# An invoice still queued this long after it was received may have lost its message.
+STALE = dt.timedelta(minutes=15)
+
+
 @dataclass(frozen=True)
 class Submitted:
     invoice: Invoice
@@ -46,6 +50,10 @@ def submit_invoice(
     later step fails, the earlier ones are undone and the error propagates."""
     existing = repository.find_by_hash(upload.email, upload.file_hash)
     if existing is not None and existing.owner == owner:
+        if existing.status == InvoiceStatus.QUEUED and clock.now() - existing.received_at > STALE:
+            # Recorded but, by a crash before its message was queued, maybe never queued:
+            # queue it again (processing is idempotent, so a second message is harmless).
+            queue.enqueue(InvoiceMessage(existing.id, existing.blob_key, reason="resubmitted"))
         return Submitted(existing, duplicate=True)
     received_at = clock.now()
     invoice_id = uuid.uuid4().hex  # random: ids are unguessable

@@ -311,3 +311,16 @@ def test_different_total_is_not_a_duplicate(world: World) -> None:
     world.process_all()
     stored = world.repository.get(second)
     assert stored is not None and stored.duplicate_of is None
+
+
+def test_uploading_again_requeues_an_invoice_whose_message_was_lost(world: World) -> None:
+    first = world.submit().invoice
+    world.queue.messages.clear()  # as if the process died between the record and the queue
+    world.submit()
+    assert world.queue.messages == []  # recent: its message is surely still on the way
+    world.clock.advance(minutes=16)
+    again = world.submit()
+    assert again.duplicate and again.invoice.id == first.id
+    assert [m.invoice_id for m in world.queue.messages] == [first.id]
+    world.process_all()
+    assert len(world.mailer.sent) == 1
