@@ -106,7 +106,7 @@ def upload_all(base: str, files: list[Path], rate: float) -> tuple[list[str], li
 
 
 def wait_processed(base: str, ids: list[str]) -> dict[str, int]:
-    pending = set(ids)
+    pending = set(ids)  # the same receipt twice is one invoice
     statuses: dict[str, int] = {}
     with httpx.Client(base_url=base, timeout=30) as client:
         while pending:
@@ -148,9 +148,11 @@ def main() -> None:
         f"upload latency ms: p50 {percentile(ms, 0.5):.1f}  p99 {percentile(ms, 0.99):.1f}  "
         f"max {max(ms):.1f}  mean {statistics.mean(ms):.1f}"
     )
+    distinct = len(set(ids))  # a receipt uploaded twice is one invoice
+    print(f"{distinct} distinct invoices ({len(ids) - distinct} answered as duplicates)")
     print(
         f"processed: {statuses} in {processed:.1f} s -> "
-        f"{len(ids) / processed * 60:.1f} invoices/min with {args.workers} worker thread(s)"
+        f"{distinct / processed * 60:.1f} invoices/min with {args.workers} worker thread(s)"
     )
     print(f"server peak RSS: {rss:.0f} MB")
 
