@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 from billify.domain import notifications
 from billify.domain.access import hash_key
+from billify.domain.corrections import apply_corrections
+from billify.domain.emails import OutgoingEmail
 from billify.domain.models import Extraction, Invoice, InvoiceStatus, UnreadableDocument, Uploader
 from billify.domain.reports import Month, Spending, spending_by_user
 from billify.domain.uploads import Upload
@@ -281,6 +283,7 @@ def send_monthly_reports(
     report for that month are skipped, so a crash halfway is finished by the next run."""
     start, end = month.bounds(timezone)
     run = ReportRun(month)
+    before = _spending_per_email(month.previous(), repository, timezone)  # "change vs" figures
     for spending in spending_by_user(repository.received_between(start, end)):
         email = spending.uploader.email
         if confirm_recipients and not repository.recipient_confirmed(email):
@@ -291,7 +294,7 @@ def send_monthly_reports(
             (run.already_sent if sent else run.in_progress).append(email)
             continue
         try:
-            mailer.send(notifications.monthly_report(month, spending))
+            mailer.send(notifications.monthly_report(month, spending, before.get(email)))
         except Exception as error:  # one user's failure must not stop the others' reports
             log.exception("monthly report for %s failed", email)
             repository.release_report(str(month), email)
@@ -300,3 +303,75 @@ def send_monthly_reports(
         repository.mark_report_sent(str(month), email, clock.now())
         run.sent.append(email)
     return run
+
+
+def _spending_per_email(
+    month: Month, repository: InvoiceRepository, timezone: ZoneInfo, email: str | None = None
+) -> dict[str, Spending]:
+    start, end = month.bounds(timezone)
+    spendings = spending_by_user(repository.received_between(start, end, email))
+    return {s.uploader.email: s for s in spendings}
+
+
+def preview_monthly_reports(
+    month: Month,
+    *,
+    repository: InvoiceRepository,
+    timezone: ZoneInfo,
+    email: str | None = None,
+) -> list[OutgoingEmail]:
+    """The reports ``send_monthly_reports`` would send for ``month`` (one user's with ``email``),
+    without sending or claiming anything."""
+    current = _spending_per_email(month, repository, timezone, email)
+    before = _spending_per_email(month.previous(), repository, timezone, email)
+    return [
+        notifications.monthly_report(month, spending, before.get(address))
+        for address, spending in current.items()
+    ]
+
+
+def invoices_of_month(
+    month: Month,
+    email: str | None,
+    *,
+    repository: InvoiceRepository,
+    timezone: ZoneInfo,
+    owner: str | None = None,
+) -> list[Invoice]:
+    """One user's (everyone's if ``email`` is None) invoices received in ``month``, oldest
+    first; with ``owner`` (API keys in use) only those that key uploaded."""
+    start, end = month.bounds(timezone)
+    return [
+        invoice
+        for invoice in repository.received_between(start, end, email)
+        if owner is None or invoice.owner == owner
+    ]
+
+
+class NotCorrectable(Exception):
+    """The invoice is still being read: a correction now would be overwritten."""
+
+
+def correct_invoice(
+    invoice_id: str,
+    changes: dict[str, str],
+    repository: InvoiceRepository,
+    review_threshold: float = 0.5,
+) -> Invoice | None:
+    """The user fixes fields read wrongly: each is stored with confidence 1.0 and marked
+    user-edited, and used by the totals and reports from then on. A valid corrected total takes
+    a ``needs_review`` (or unreadable) invoice to ``processed``. Raises ``InvalidCorrection`` for
+    a bad value and ``NotCorrectable`` while the invoice is queued or being read."""
+    invoice = repository.get(invoice_id)
+    if invoice is None or not changes:
+        return invoice
+    if invoice.status in (InvoiceStatus.QUEUED, InvoiceStatus.PROCESSING):
+        raise NotCorrectable("the invoice is still being read; try again in a moment")
+    extraction = apply_corrections(invoice.extraction, changes)
+    status = _status_for(extraction, review_threshold)
+    if invoice.status == InvoiceStatus.FAILED and status != InvoiceStatus.PROCESSED:
+        status = InvoiceStatus.FAILED  # still no trusted total: it stays unreadable
+    error = None if status == InvoiceStatus.PROCESSED else invoice.error
+    corrected = invoice.with_changes(extraction=extraction, status=status, error=error)
+    repository.save(corrected)
+    return corrected

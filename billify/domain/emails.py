@@ -69,6 +69,7 @@ def _attach(message: EmailMessage, attachment: Attachment) -> None:
             subtype=subtype,
             cid=f"<{attachment.content_id}>",
             filename=attachment.filename,
+            disposition="inline",  # shown in the body, not listed among the attachments
         )
         return
     message.add_attachment(

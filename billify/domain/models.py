@@ -88,6 +88,8 @@ class Extraction:
     confidence: dict[str, float] = field(default_factory=dict)
     source: str = "ocr"
     pages: int = 1
+    # Fields the user corrected by hand (their confidence is then 1.0).
+    user_edited: frozenset[str] = frozenset()
 
     def confidence_of(self, name: str) -> float:
         return self.confidence.get(name, 0.0)
@@ -108,6 +110,8 @@ class Extraction:
             "confidence": {k: round(v, 3) for k, v in sorted(self.confidence.items())},
             "source": self.source,
             "pages": self.pages,
+            # Only when some field was corrected, so extraction output keeps its documented keys.
+            **({"user_edited": sorted(self.user_edited)} if self.user_edited else {}),
         }
 
     @classmethod
@@ -127,6 +131,7 @@ class Extraction:
             confidence={k: float(v) for k, v in (data.get("confidence") or {}).items()},
             source=str(data.get("source") or "ocr"),
             pages=int(data.get("pages") or 1),
+            user_edited=frozenset(str(f) for f in data.get("user_edited") or ()),
         )
 
 

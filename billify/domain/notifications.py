@@ -3,13 +3,18 @@ monthly report. Pure content: templates in, ``OutgoingEmail`` out."""
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from billify.domain.emails import OutgoingEmail
+from billify.domain.charts import bar_chart
+from billify.domain.emails import Attachment, OutgoingEmail
+from billify.domain.export import to_csv
 from billify.domain.models import Invoice, InvoiceStatus, Uploader
 from billify.domain.reports import Month, Spending
 
@@ -91,17 +96,36 @@ def confirmation_request(uploader: Uploader, link: str) -> OutgoingEmail:
     )
 
 
-def monthly_report(month: Month, spending: Spending) -> OutgoingEmail:
+def monthly_report(
+    month: Month, spending: Spending, previous: Spending | None = None
+) -> OutgoingEmail:
+    """The report of one user's month: totals per currency and their change since the month
+    before (``previous``), top vendors, a chart of spend per day (PNG inline by CID), every
+    invoice, and the month as a CSV attachment."""
     rows = [_report_row(i) for i in spending.invoices]
+    main_currency = _main_currency(spending)
+    chart = _daily_chart(month, spending, main_currency) if main_currency else None
     context = {
         "name": spending.uploader.name,
         "month_label": month.label,
+        "previous_label": month.previous().label,
         "count": len(spending.invoices),
+        "counted": len(spending.counted),
         "totals": _totals(spending),
+        "changes": _changes(spending, previous),
+        "top_vendors": _top_vendors(spending),
+        "chart_cid": CHART_CID if chart else None,
+        "chart_currency": main_currency,
         "rows": rows,
         "review_count": len(spending.needs_review),
         "pending_count": len(spending.pending),
+        "csv_name": f"billify-{month}.csv",
     }
+    attachments = [
+        Attachment(f"billify-{month}.csv", to_csv(spending.invoices).encode(), "text/csv")
+    ]
+    if chart:
+        attachments.insert(0, Attachment("spending.png", chart, "image/png", CHART_CID))
     totals = ", ".join(t.text for t in _totals(spending)) or "nothing counted"
     return OutgoingEmail(
         key=f"report:{month}:{spending.uploader.email}",
@@ -109,7 +133,111 @@ def monthly_report(month: Month, spending: Spending) -> OutgoingEmail:
         subject=f"Your expenses for {month.label}: {totals}",
         text=_templates.get_template("report.txt.j2").render(context),
         html=_templates.get_template("report.html.j2").render(context),
+        attachments=tuple(attachments),
     )
+
+
+CHART_CID = "spending-chart@billify"
+TOP_VENDORS = 5
+
+
+def preview_html(email: OutgoingEmail) -> str:
+    """The HTML part with inline images as data: URIs, to look at in a browser (nothing sent)."""
+    html = email.html
+    for attachment in email.attachments:
+        if attachment.content_id:
+            data = base64.b64encode(attachment.content).decode()
+            html = html.replace(
+                f"cid:{attachment.content_id}", f"data:{attachment.mime_type};base64,{data}"
+            )
+    return html
+
+
+@dataclass(frozen=True)
+class Change:
+    currency: str
+    current: str
+    previous: str | None
+    percent: str | None  # "+12%", "-5%"; None when there is nothing to compare with
+    direction: str  # "up", "down", "same", "new", "gone"
+
+
+def _changes(spending: Spending, previous: Spending | None) -> list[Change]:
+    now = spending.totals_by_currency
+    before = previous.totals_by_currency if previous else {}
+    changes = []
+    for currency in sorted(set(now) | set(before)):
+        current, earlier = now.get(currency, Decimal(0)), before.get(currency)
+        if earlier is None or earlier == 0:
+            changes.append(Change(currency, format_money(current, currency), None, None, "new"))
+            continue
+        ratio = (current - earlier) / earlier * 100
+        percent = f"{ratio:+.0f}%"
+        if current == 0:
+            direction = "gone"
+        elif percent in ("+0%", "-0%"):
+            direction, percent = "same", "0%"
+        else:
+            direction = "up" if ratio > 0 else "down"
+        changes.append(
+            Change(
+                currency,
+                format_money(current, currency),
+                format_money(earlier, currency),
+                percent,
+                direction,
+            )
+        )
+    return changes
+
+
+@dataclass(frozen=True)
+class VendorTotal:
+    vendor: str
+    count: int
+    text: str
+
+
+def _top_vendors(spending: Spending) -> list[VendorTotal]:
+    sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    counts: Counter[tuple[str, str]] = Counter()
+    names: dict[tuple[str, str], str] = {}
+    for invoice in spending.counted:
+        vendor = (invoice.extraction.vendor if invoice.extraction else None) or "unknown vendor"
+        key = ("".join(ch for ch in vendor.upper() if ch.isalnum()), invoice.currency or "???")
+        sums[key] += invoice.total or Decimal(0)
+        counts[key] += 1
+        names.setdefault(key, vendor)
+    ranked = sorted(sums, key=lambda k: (-sums[k], names[k]))[:TOP_VENDORS]
+    return [VendorTotal(names[k], counts[k], format_money(sums[k], k[1])) for k in ranked]
+
+
+def _main_currency(spending: Spending) -> str | None:
+    counts = Counter(i.currency or "???" for i in spending.counted)
+    if not counts:
+        return None
+    totals = spending.totals_by_currency
+    return max(counts, key=lambda c: (counts[c], totals.get(c, Decimal(0))))
+
+
+def _daily_chart(month: Month, spending: Spending, currency: str) -> bytes:
+    start = dt.date(month.year, month.month, 1)
+    following = month.next()
+    days = (dt.date(following.year, following.month, 1) - start).days
+    per_day = [Decimal(0)] * days
+    for invoice in spending.counted:
+        if (invoice.currency or "???") != currency:
+            continue
+        printed = invoice.extraction.date if invoice.extraction else None
+        in_month = printed is not None and (printed.year, printed.month) == (
+            month.year,
+            month.month,
+        )
+        day = printed if printed is not None and in_month else invoice.received_at.date()
+        if (day.year, day.month) == (month.year, month.month):
+            per_day[day.day - 1] += invoice.total or Decimal(0)
+    labels = [str(d) if d == 1 or d % 5 == 0 else "" for d in range(1, days + 1)]
+    return bar_chart(labels, per_day, unit=currency)
 
 
 def _report_row(invoice: Invoice) -> dict[str, str]:
@@ -128,6 +256,7 @@ def _report_row(invoice: Invoice) -> dict[str, str]:
         "vendor": (extraction.vendor if extraction else None) or "unknown vendor",
         "total": format_money(invoice.total, invoice.currency) or "-",
         "status_note": note,
+        "edited": "corrected by you" if extraction and extraction.user_edited else "",
     }
 
 

@@ -18,6 +18,7 @@ from billify.bootstrap import LocalBillify, build_local
 from billify.config import Settings
 from billify.domain.reports import Month
 from billify.domain.uploads import UploadRejected, detect_media_type
+from billify.entrypoints.cli_extra import register as register_extra_commands
 
 cli = typer.Typer(
     help="Billify: upload invoices, get told what you spent.",
@@ -124,12 +125,22 @@ def report(
     month: Annotated[
         str | None, typer.Option(help="YYYY-MM; default: last month in BILLIFY_TIMEZONE")
     ] = None,
+    preview: Annotated[
+        Path | None,
+        typer.Option(help="Write the report as HTML here instead of sending it (one per user)"),
+    ] = None,
+    email: Annotated[str | None, typer.Option(help="With --preview: only this user's")] = None,
 ) -> None:
     """Send the monthly reports by hand (users already sent theirs are skipped)."""
     from billify.entrypoints.runtime import report_last_month
 
     _logging()
     app = _app(extractor=_no_extractor())
+    if preview is not None:
+        from billify.entrypoints.cli_extra import write_previews
+
+        write_previews(app, month, preview, email)
+        return
     if month is None:
         run = report_last_month(app)
     else:
@@ -220,6 +231,9 @@ def _no_extractor() -> Any:
             raise RuntimeError("this command does not extract")
 
     return NoExtractor()
+
+
+register_extra_commands(cli)
 
 
 def main() -> None:

@@ -28,8 +28,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import billify
 from billify.bootstrap import Billify
+from billify.domain.corrections import CORRECTABLE_FIELDS, InvalidCorrection
 from billify.domain.models import Invoice, InvoiceStatus
 from billify.domain.uploads import MAX_UPLOAD_BYTES, UploadRejected, validate_upload
+from billify.entrypoints import web
+from billify.services import NotCorrectable, correct_invoice
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +62,18 @@ class UploadAccepted(BaseModel):
 
 class InvoiceChange(BaseModel):
     not_duplicate: bool | None = None
+    # Corrections typed by the user (amounts as text like "12.50", date YYYY-MM-DD, currency
+    # ISO 4217); an empty string clears vendor, invoice_number, subtotal or tax.
+    total: str | None = None
+    subtotal: str | None = None
+    tax: str | None = None
+    currency: str | None = None
+    vendor: str | None = None
+    date: str | None = None
+    invoice_number: str | None = None
+
+    def corrections(self) -> dict[str, str]:
+        return {f: v for f in CORRECTABLE_FIELDS if (v := getattr(self, f)) is not None}
 
 
 class LineItemOut(BaseModel):
@@ -93,6 +108,7 @@ class InvoiceOut(BaseModel):
     media_type: str
     file_size: int
     original_filename: str | None
+    user_edited: list[str] = []
 
     @classmethod
     def of(cls, invoice: Invoice) -> InvoiceOut:
@@ -127,6 +143,7 @@ class InvoiceOut(BaseModel):
             media_type=invoice.media_type,
             file_size=invoice.file_size,
             original_filename=invoice.original_filename,
+            user_edited=sorted(invoice.extraction.user_edited) if invoice.extraction else [],
             **fields,
         )
 
@@ -239,16 +256,24 @@ def create_app(
         "/invoices/{invoice_id}",
         response_model=InvoiceOut,
         dependencies=[Security(_api_key)],
-        responses=_errors(400, 401, 404, 413, 422, 429, 503),
+        responses=_errors(400, 401, 404, 409, 413, 422, 429, 503),
     )
     def update_invoice(request: Request, invoice_id: str, change: InvoiceChange) -> Any:
-        """Correct an invoice: ``not_duplicate`` counts a likely duplicate as its own expense."""
+        """Correct an invoice: ``not_duplicate`` counts a likely duplicate as its own expense;
+        field values fix what was read wrongly (stored as user-edited, used by the reports)."""
         invoice = _visible(request, invoice_id)
         if invoice is None:
             return _error(404, "not_found", "no invoice with this id")
         if change.not_duplicate:
             invoice = app.mark_not_duplicate(invoice_id) or invoice
-        return InvoiceOut.of(invoice)
+        try:
+            threshold = app.settings.review_threshold
+            corrected = correct_invoice(invoice_id, change.corrections(), app.repository, threshold)
+        except InvalidCorrection as error:
+            return _error(400, "invalid_change", error.message, error.field)
+        except NotCorrectable as error:
+            return _error(409, "not_ready", str(error))
+        return InvoiceOut.of(corrected or invoice)
 
     @api.get(
         "/confirm",
@@ -274,6 +299,7 @@ def create_app(
         depth = getattr(app.queue, "depth", None)
         return {"status": "ok", "version": billify.__version__, "queue": depth() if depth else None}
 
+    web.register(api, app)  # the web page, the month's list and export, thumbnails
     return api
 
 

@@ -1,0 +1,161 @@
+"""The routes of the web page (list, export, thumbnails, corrections) and the use cases behind
+them, over the in-memory fakes."""
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from billify import services
+from billify.bootstrap import Billify
+from billify.config import Settings
+from billify.domain.access import hash_key
+from billify.entrypoints.http import create_app
+from tests.conftest import MINIMAL_PDF, jpeg_bytes
+from tests.fakes import (
+    FakeBlobStore,
+    FakeExtractor,
+    FakeMailer,
+    FakeQueue,
+    FakeRepository,
+    FixedClock,
+)
+
+FORM = {"name": "Ana", "email": "ana@example.com"}
+LIST = {"email": "ana@example.com", "month": "2026-11"}
+
+
+def make_app(tmp_path: Path, **settings: object) -> Billify:
+    return Billify(
+        Settings(data_dir=tmp_path, **settings),  # type: ignore[arg-type]
+        FakeBlobStore(),
+        FakeQueue(),
+        FakeRepository(),
+        FakeMailer(),
+        FakeExtractor(),
+        FixedClock(),
+    )
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Billify:
+    return make_app(tmp_path)
+
+
+@pytest.fixture
+def client(app: Billify) -> TestClient:
+    return TestClient(create_app(app))
+
+
+def upload(client: TestClient, app: Billify, content: bytes | None = None, **headers: str) -> str:
+    files = {"file": ("r.jpg", content or jpeg_bytes(), "image/jpeg")}
+    answer = client.post("/upload-invoice", data=FORM, files=files, headers=headers)
+    assert answer.status_code == 202, answer.text
+    assert isinstance(app.queue, FakeQueue)
+    for message in app.queue.messages:
+        services.process_invoice(message, app.processing)
+    return str(answer.json()["id"])
+
+
+def test_the_page_and_its_files_are_served_without_a_key(tmp_path: Path) -> None:
+    app = make_app(tmp_path, api_keys=f"ana:{hash_key('secret')}")
+    client = TestClient(create_app(app))
+    page = client.get("/")
+    assert page.status_code == 200 and '<script type="module" src="/static/app.js">' in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    for asset in ("app.js", "style.css", "icon.svg"):
+        assert client.get(f"/static/{asset}").status_code == 200
+    escape = client.get("/static/..%2Fweb.py")
+    assert escape.status_code == 404 and "def register" not in escape.text
+    assert client.get("/invoices", params=LIST).status_code == 401
+
+
+def test_month_list_as_json_and_csv(client: TestClient, app: Billify) -> None:
+    invoice_id = upload(client, app)
+    listing = client.get("/invoices", params=LIST)
+    assert listing.status_code == 200
+    body = listing.json()
+    assert body["totals"] == {"MYR": "12.50"} and body["count"] == 1
+    assert body["invoices"][0]["id"] == invoice_id and body["invoices"][0]["vendor"] == "KEDAI BUKU"
+    for answer in (
+        client.get("/invoices", params={**LIST, "format": "csv"}),
+        client.get("/invoices", params=LIST, headers={"accept": "text/csv"}),
+    ):
+        assert answer.headers["content-type"].startswith("text/csv")
+        assert "billify-2026-11.csv" in answer.headers["content-disposition"]
+        rows = list(csv.DictReader(io.StringIO(answer.text)))
+        assert [r["id"] for r in rows] == [invoice_id]
+    other_month = client.get("/invoices", params={**LIST, "month": "2026-10"}).json()
+    assert other_month["invoices"] == []
+    assert client.get("/invoices", params={**LIST, "month": "2026-13"}).status_code == 400
+    assert client.get("/invoices", params={**LIST, "email": "nope"}).status_code == 400
+
+
+def test_lists_and_thumbnails_are_only_for_the_key_that_uploaded(tmp_path: Path) -> None:
+    app = make_app(tmp_path, api_keys=f"ana:{hash_key('ka')},bo:{hash_key('kb')}")
+    client = TestClient(create_app(app))
+    invoice_id = upload(client, app, **{"x-api-key": "ka"})
+    mine = client.get("/invoices", params=LIST, headers={"x-api-key": "ka"}).json()
+    theirs = client.get("/invoices", params=LIST, headers={"x-api-key": "kb"}).json()
+    assert len(mine["invoices"]) == 1 and theirs["invoices"] == []
+    thumb = client.get(f"/invoices/{invoice_id}/thumbnail", headers={"x-api-key": "ka"})
+    assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
+    assert (
+        client.get(f"/invoices/{invoice_id}/thumbnail", headers={"x-api-key": "kb"}).status_code
+        == 404
+    )
+    assert client.get(f"/invoices/{invoice_id}/thumbnail").status_code == 401
+
+
+def test_thumbnail_is_small_and_unreadable_files_have_none(
+    client: TestClient, app: Billify
+) -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (2000, 3000), "white").save(buffer, format="JPEG")
+    invoice_id = upload(client, app, buffer.getvalue())
+    picture = Image.open(io.BytesIO(client.get(f"/invoices/{invoice_id}/thumbnail").content))
+    assert max(picture.size) <= 320
+    files = {"file": ("x.pdf", MINIMAL_PDF, "application/pdf")}
+    broken = client.post("/upload-invoice", data=FORM, files=files).json()["id"]
+    assert client.get(f"/invoices/{broken}/thumbnail").json()["error"] == "no_preview"
+    assert client.get("/invoices/unknown/thumbnail").status_code == 404
+
+
+def test_correcting_a_field_stores_it_as_user_edited(client: TestClient, app: Billify) -> None:
+    invoice_id = upload(client, app)
+    answer = client.patch(f"/invoices/{invoice_id}", json={"vendor": "Kedai Buku Ali"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["vendor"] == "Kedai Buku Ali" and answer.json()["user_edited"] == [
+        "vendor"
+    ]
+    stored = app.repository.get(invoice_id)
+    assert stored and stored.extraction and stored.extraction.confidence["vendor"] == 1.0
+    refused = client.patch(f"/invoices/{invoice_id}", json={"total": "twelve"})
+    assert refused.status_code == 400 and refused.json()["field"] == "total"
+    assert client.patch("/invoices/nope", json={"vendor": "x"}).status_code == 404
+
+
+def test_a_corrected_total_takes_needs_review_to_processed(
+    client: TestClient, app: Billify
+) -> None:
+    assert isinstance(app.extractor, FakeExtractor)
+    app.extractor.result = app.extractor.result.__class__(
+        total=None, currency="MYR", vendor="KEDAI", confidence={"vendor": 0.9}
+    )
+    invoice_id = upload(client, app)
+    assert client.get(f"/invoices/{invoice_id}").json()["status"] == "needs_review"
+    before = client.get("/invoices", params=LIST).json()
+    assert before["totals"] == {}
+    fixed = client.patch(f"/invoices/{invoice_id}", json={"total": "7.20"}).json()
+    assert fixed["status"] == "processed" and fixed["total"] == "7.20"
+    assert client.get("/invoices", params=LIST).json()["totals"] == {"MYR": "7.20"}
+
+
+def test_an_invoice_still_being_read_cannot_be_corrected(client: TestClient) -> None:
+    files = {"file": ("r.jpg", jpeg_bytes(), "image/jpeg")}
+    invoice_id = client.post("/upload-invoice", data=FORM, files=files).json()["id"]
+    answer = client.patch(f"/invoices/{invoice_id}", json={"vendor": "x"})
+    assert answer.status_code == 409 and answer.json()["error"] == "not_ready"
