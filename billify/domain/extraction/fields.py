@@ -116,6 +116,8 @@ def _date_score(text: str, match: DateMatch, index: int) -> float:
         score += 0.5
     if not match.numeric:
         score += 0.1
+    if match.loose:
+        score -= 0.5
     return score
 
 

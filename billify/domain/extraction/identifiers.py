@@ -15,8 +15,9 @@ _LABEL = re.compile(
     r"bill\s*(?:no|number|#)\.?|receipt\s*(?:no|number|#)\.?|"
     r"credit\s*note\s*(?:no|number)\.?|gutschrift\s*(?:nr|nummer)\.?)"
     r"|(?P<weak>(?:doc(?:ument)?|trans(?:action)?|ref(?:erence)?|order|slip|cash\s*bill|"
-    r"no\.?\s*resit|resit|ticket|check|chk)\s*(?:no|number|#|id)\.?|\binv\b\.?|\bfactuur\b|"
-    r"\bfacture\b|^\s*(?=#\s*\w*\d))",
+    r"no\.?\s*resit|resit|ticket|check|chk|booking|reservation|confirmation)\s*"
+    r"(?:no|number|#|id|ref)\.?|\binv\b\.?|\bfactuur\b|\bfacture\b|^\s*(?=#\s*\w*\d)|"
+    r"^\s*(?:tax\s+)?invoice\b(?=\s+[A-Za-z]*[/_-]?\d))",
     re.IGNORECASE,
 )
 _VALUE = re.compile(r"^[\s:.#°-]*(?:n[°o]\.?\s*)?[:#]?\s*([A-Za-z0-9][A-Za-z0-9/_.\-]*[A-Za-z0-9])")

@@ -26,11 +26,18 @@ class Label:
     strength: float
 
 
+# "Total after rounding" beats every other total label: it is what was paid.
+ROUNDED_TOTAL_STRENGTH = 1.15
+
+
 def _rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
-_TOTAL_WORD = r"t\s?[o0]\s?t\s?a\s?[l1it]|totaal|gesamt|summe|montant|jumlah|betrag"
+_TOTAL_WORD = (
+    r"t\s?[o0]\s?t\s?a\s?[l1it]|\b[i1]\s?[u0]\s?[i1]\s?a\s?[l1]\b|\b[lf1][o0]tal\b|"
+    r"totaal|gesamt|summe|montant|jumlah|betrag"
+)
 _INCL = r"[il1]ncl|inkl|inclusive|including|inc\.|ttc|after|w/\s?(?:gst|tax)|with\s+(?:gst|tax)"
 _EXCL = r"excl(?:uded|uding|usive)?\b|exkl|before|w/o|without|ht\b|net\s+of|sans|zonder|ohne"
 _TAX_WORD = r"gst|vat|tax|sst|btw|mwst|m\.?w\.?st|ust\b|umsatzsteuer|mehrwertsteuer|tva|cukai|pajak"
@@ -48,12 +55,16 @@ _TENDERED = _rx(
 _PREPAID = _rx(r"\b(?:prepaid|paid\s+amount|amount\s+paid|already\s+paid|deposit|anzahlung)\b")
 _ROUNDED_TOTAL = _rx(
     rf"(?:{_TOTAL_WORD})\W*(?:after\s+)?round|round(?:ed|ing)?\W*(?:{_TOTAL_WORD})"
+    rf"|(?:{_TOTAL_WORD}).*\bafter\s+(?:adj|round)"
     rf"|\bnett?\W*(?:{_TOTAL_WORD})|(?:{_TOTAL_WORD})\W*nett?\b"
 )
+# "Amount paid incl. GST": the total, not the cash handed over
+_PAID_INCL_TAX = _rx(rf"\b(?:amt|amount)\s+paid\b.*(?:{_INCL})\W*(?:{_TAX_WORD})")
 _ROUNDING = _rx(r"round|\badj(?:ustment)?\b|pembundaran|rundung|afronding|arrondi")
 _DISCOUNT = _rx(r"disc|saving|rabatt|korting|remise|voucher|coupon|promo")
 _SUBTOTAL = _rx(
-    rf"sub\W?t\s?[o0]\s?tal|sub\W?totaal|zwischensumme|\bsubtot|(?:{_TOTAL_WORD})[^0-9]*(?:{_EXCL})"
+    rf"sub\W?[ti1]\s?[o0u]\s?[ti1]\s?al|sub\W?totaal|zwischensumme|\bsubtot"
+    rf"|(?:{_TOTAL_WORD})[^0-9]*(?:{_EXCL})"
     r"|nettobetrag|\bnetto\b|taxable|tax\s*base|steuerbasis|montant\s+ht|total\s+ht"
     rf"|(?:{_EXCL})\.?\s*(?:{_TAX_WORD})"
 )
@@ -83,6 +94,8 @@ def classify(label: str) -> Label | None:
     if not text:
         return None
     if _ROUNDED_TOTAL.search(text):
+        return Label(Kind.TOTAL, ROUNDED_TOTAL_STRENGTH)
+    if _PAID_INCL_TAX.search(text):
         return Label(Kind.TOTAL, 1.0)
     for pattern, kind in _SIMPLE_KINDS:
         if pattern.search(text):

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from billify.domain.extraction.amounts import AmountToken, find_amounts
-from billify.domain.extraction.labels import Kind, Label, classify
+from billify.domain.extraction.labels import ROUNDED_TOTAL_STRENGTH, Kind, Label, classify
 from billify.domain.extraction.lines import Row
 
 CENT = Decimal("0.01")
+MAX_ROUNDING = Decimal("0.10")
 _TOTAL_KINDS = (Kind.TOTAL, Kind.DUE)
 
 
@@ -49,6 +50,12 @@ def collect_candidates(rows: Sequence[Row]) -> list[Candidate]:
     for i, row in enumerate(rows):
         label, tokens = _label_and_amounts(row.text)
         meaning = classify(label)
+        if len(tokens) > 1:
+            # two label/amount pairs on one row: ``TOTAL SAVING: 0.00   TOTAL 6.85``
+            last_label = classify(row.text[tokens[-2].end : tokens[-1].start])
+            if last_label is not None:
+                found.append(_candidate(last_label, tokens[-1].value, i))
+                continue
         if meaning is None:
             continue
         if tokens:
@@ -57,7 +64,23 @@ def collect_candidates(rows: Sequence[Row]) -> list[Candidate]:
         below = _value_below(rows, i)
         if below is not None:
             found.append(_candidate(meaning, below, i))
-    return found
+    return _rounded_totals(found)
+
+
+def _rounded_totals(found: list[Candidate]) -> list[Candidate]:
+    """A "Rounding" row whose amount is a total give or take a few cents (``Total Sales
+    72.74`` / ``Rounding Adjustment 0.01`` / ``Rounding 72.75``) is the rounded total."""
+    totals = [c.value for c in found if c.kind in _TOTAL_KINDS]
+    out = []
+    for c in found:
+        if (
+            c.kind is Kind.ROUNDING
+            and abs(c.value) >= 1
+            and any(0 < abs(c.value - t) <= MAX_ROUNDING for t in totals)
+        ):
+            c = Candidate(Kind.TOTAL, ROUNDED_TOTAL_STRENGTH, c.value, c.row, c.crowded)
+        out.append(c)
+    return out
 
 
 def _candidate(meaning: Label, value: Decimal, row: int, crowded: bool = False) -> Candidate:
@@ -130,6 +153,7 @@ def _choose_total(
     if not options:
         return _fallback_total(candidates, rows)
     last_row = _last_rows(rows)
+    last_row.update({c.value: c.row for c in sorted(evidence.labelled, key=lambda c: c.row)})
     scored = [(evidence.score(v, candidates, printed), v) for v in options]
     score, best = max(scored, key=lambda pair: (pair[0], last_row.get(pair[1], -1)))
     return best, max(0.2, min(0.97, 0.35 + 0.45 * score))
@@ -193,7 +217,8 @@ def _sums(candidates: Sequence[Candidate]) -> set[Decimal]:
     bases = [c.value for c in candidates if c.kind is Kind.SUBTOTAL]
     taxes = [c.value for c in candidates if c.kind is Kind.TAX and c.value > 0]
     extras = [Decimal(0), *_roundings(candidates)]
-    return {b + t + r for b in bases for t in taxes for r in extras}
+    # a "tax" as large as half the base is some other amount (``ZERO TAX AMT 43.40``)
+    return {b + t + r for b in bases for t in taxes if 2 * t < b for r in extras}
 
 
 def _printed_values(rows: Sequence[Row]) -> Counter[Decimal]:
@@ -208,10 +233,10 @@ def _paid_amount(candidates: Sequence[Candidate]) -> Decimal | None:
     """Tendered minus change, when a receipt shows both: that is what the total was."""
     paying = (Kind.TENDERED, Kind.PREPAID)
     tendered = [c for c in candidates if c.kind in paying and c.value > 0]
-    change = [c for c in candidates if c.kind is Kind.CHANGE and c.value >= 0]
+    change = [c for c in candidates if c.kind is Kind.CHANGE]
     if not tendered or not change:
         return None
-    paid = tendered[-1].value - change[-1].value
+    paid = tendered[-1].value - abs(change[-1].value)  # "Change 6.00-": still given back
     return paid if paid > 0 else None
 
 

@@ -11,30 +11,59 @@ from dataclasses import dataclass
 from billify.domain.extraction.dates import find_dates
 from billify.domain.extraction.lines import Row
 
-_SUFFIX = re.compile(
-    r"\b(?:SDN\.?\s*BHD|BHD|BERHAD|ENTERPRISE|ENTERPRISES|TRADING|RESTAURANT|RESTORAN|"
-    r"PLT|LTD|LIMITED|LLC|LLP|INC|CORP|CORPORATION|COMPANY|GMBH|AG|KG|SARL|SAS|SA|"
-    r"B\.?\s?V|N\.?\s?V|S\.?A\.?S|S\.?A\.?R\.?L|PTE|PTY|PVT|CO|S/B|HARDWARE|MART|MARKET|"
-    r"SUPERMARKET|STORE|STORES|BAKERY|CAFE|KEDAI|PHARMACY|FARMASI|STATIONERY|BOOKSTORE|"
-    r"MINIMARKET|HOTEL|SERVICES|SOLUTIONS|INDUSTRIES)\b\.?",
+# Company forms, printed after the name (several languages).
+_LEGAL_FORM = re.compile(
+    r"(?:\bSDN\.?\s*BHD|\bBHD|\bBERHAD|\bPLT|\bLTD|\bLIMITED|\bLLC|\bLLP|\bINC|\bCORP|"
+    r"\bCORPORATION|\bGMBH|\bAG|\bKG|\bSARL|\bSAS|\bS\.A|\bSA|\bB\.?\s?V|\bN\.?\s?V|"
+    r"\bS\.?A\.?S|\bS\.?A\.?R\.?L|\bS\.?R\.?L|\bS\.?P\.?A|\bPTE|\bPTY|\bPVT|\b[S5]/[B8]|\bSB|"
+    r"&\s*CO|\bCO\.)(?![A-Za-z])\.?",
     re.IGNORECASE,
+)
+# Words that name a kind of business: they may start a name (``RESTORAN WAN SHENG``).
+_BUSINESS_WORD = re.compile(
+    r"\b(?:ENTERPRISES?|TRADING|RESTAURANTS?|RESTORAN|COMPANY|HARDWARE|MART|MARKET|"
+    r"SUPERMARKET|HYPERMARKET|MINIMARKET|STORES?|BAKERY|BAKERIES|CAFE|KEDAI|PHARMACY|"
+    r"FARMASI|STATIONERY|STATIONER|BOOKSTORE|BOOK|HOTEL|SERVICES|SOLUTIONS|INDUSTRIES|"
+    r"PERNIAGAAN|KOPITIAM|CARRY|MARKETING|ELECTRICAL|BISTRO|KITCHEN|FOODS?|SUPPLY|SUPPLIES|"
+    r"HOLDINGS|GROUP|BOUTIQUE|GALLERY|STUDIO|CENTRE|CENTER|WORKSHOP|GARAGE|MOTOR|AUTO)\b",
+    re.IGNORECASE,
+)
+# Business words that begin a name in Malay (``KEDAI PAPAN ...``); the others end one.
+_LEADING_WORD = re.compile(
+    r"(?:RESTORAN|KEDAI|PERNIAGAAN|SYARIKAT|PASARAYA|FARMASI|KILANG|BENGKEL)\b", re.IGNORECASE
 )
 _NOISE = re.compile(
     r"tax\s*invoice|\binvoice\b|\breceipt\b|cash\s*bill|\bbill\b|welcome|thank|"
     r"tel\b|\btel[:.]|phone|fax|e-?mail|@|www\.|http|\.com\b|"
     r"gst|\bsst\b|\bvat\b|\bbtw\b|reg\b|\bno\s*[:.]|\bdate\b|\btime\b|cashier|counter|"
     r"\bpage\b|seite|factuur|rechnung|facture|\border\b|table\b|hours|opening|"
-    r"copy|original|duplicate|member|customer|kunde|klant|\bcash\b|change|total|rounding|"
-    r"amount|\bqty\b|discount|subtotal|\bitem|\bprice\b|\bRM\b",
+    r"copy|original|duplicate|member|customer|kunde|klant|\bcash\b(?!\s*(?:&|and))|change|"
+    r"total|rounding|amount|\bqty\b|discount|subtotal|\bitem|\bprice\b|\bRM\b|returnable|"
+    r"voucher|redeem|points|expir|goods\s+sold|visit|served|survey|operated\s+by|"
+    r"order\s+number|\bin[vu][o0]?i?ce\b",
     re.IGNORECASE,
 )
 _ADDRESS = re.compile(
     r"\bjalan\b|\bjln\b|\blot\b|\btaman\b|\bstreet\b|\broad\b|\bavenue\b|stra(?:ss|ß)e|"
-    r"\bstr\.|\brue\b|postfach|\bfloor\b|\blevel\b|\bbatu\b|\bkm\b|\d{5}",
+    r"\bstr\.|\brue\b|postfach|\bfloor\b|\blevel\b|\bbatu\b|\bkm\b|\d{5}|\bseksyen\b|\bsek\b|"
+    r"\bbandar\b|\blorong\b|\bpersiaran\b|\bkampung\b|\bkg\b|\bmukim\b|\bplaza\b|\bblock\b|"
+    r"\bblok\b|\bno\.?\s*\d|\bselangor\b|\bjohor\b|\bkedah\b|\bperak\b|\bpahang\b|\bmelaka\b|"
+    r"\bkawasan\b|\bperindustrian\b|\bsection\b|\bpusat\b|\blebuh(?:raya)?\b|\bwisma\b|"
+    r"\bmenara\b|\btingkat\b|\bkompleks\b|\bpark\b|\bindustrial\s+estate\b|"
+    r"\bpenang\b|\bsabah\b|\bsarawak\b|\bkelantan\b|\bterengganu\b|\bkuala\s+lumpur\b",
     re.IGNORECASE,
 )
-_REGISTRATION = re.compile(r"\bco\.?\s*reg|company\s*no|\bco\.?\s*no\b", re.IGNORECASE)
-_REG_NUMBER = re.compile(r"\(?\b[A-Z]{0,3}\d{4,}[-\s]?[A-Z]\b\)?|\(\s*\d{5,}[^)]*\)")
+_REGISTRATION = re.compile(
+    r"\bco\.?\s*-?\s*reg|co[mn]pany\s*(?:no|reg)|\bco\.?\s*no\b|\broc\b|\b(?:gst|vat|sst|tax)\s*"
+    r"(?:id|reg|no)|\bust-?id|\bsiret\b|\bkvk\b|\bbtw\b",
+    re.IGNORECASE,
+)
+_REG_NUMBER = re.compile(
+    r"\(?\b[A-Z]{0,3}\d{4,}[-\s]?[A-Z]\b\)?|\([^()]*\d{4,}[^()]*\)|[A-Z]?\d{5,}-?[A-Z]?\)$"
+)
+_REG_TAIL = re.compile(
+    r"\(?\s*(?:co\.?\s*-?\s*(?:reg|no)|company\s*(?:no|reg)|roc)\b.*$", re.IGNORECASE
+)
 _CUSTOMER_LABEL = re.compile(
     r"bill(?:ed)?\s*to|ship(?:ped)?\s*to|sold\s*to|invoice\s*to|deliver(?:y|ed)?\s*to|"
     r"customer|client|kunde|rechnungsempf|lieferadresse|factur[ée]\s*[àa]|adresse\s+de\s+"
@@ -48,6 +77,13 @@ _SELLER_LABEL = re.compile(
     r"payable\s+to|in\s+favou?r\s+of)\s*:?\s*",
     re.IGNORECASE,
 )
+# A seller label inside a row, followed by a colon: ``... Titulaire du compte : ACME``.
+_SELLER_LABEL_IN_ROW = re.compile(
+    r"(?:^|\s)(?:sold\s*by|seller|vendor|supplier|service\s*provider|issued\s*by|"
+    r"verk[äa]ufer|lieferant|leverancier|fournisseur|vendeur|titulaire\s+du\s+compte|"
+    r"payable\s+to|in\s+favou?r\s+of)\s*:\s*(\S.*)$",
+    re.IGNORECASE,
+)
 _LEGAL = re.compile(
     r"capital|\brcs\b|siret|siège|handelsregister|registergericht|\bhrb\b|vorstand|"
     r"gesch[äa]ftsf[üu]hr|\bkvk\b|registered\s+office|regd\.?|copyright|©|all\s+rights",
@@ -57,7 +93,27 @@ _HEADER_END = re.compile(
     r"\b(?:tax\s+invoice|invoice|receipt|cash\s*bill|bill\s*no|date|qty|description)\b",
     re.IGNORECASE,
 )
-_DOMAIN = re.compile(r"(?:www\.|@|https?://)([A-Za-z0-9-]+)\.", re.IGNORECASE)
+_DOMAIN = re.compile(r"(?:@|https?://(?:www\.)?|www\.)([A-Za-z0-9-]+)\.", re.IGNORECASE)
+_MAIL_HOSTS = frozenset(
+    {
+        "gmail",
+        "googlemail",
+        "yahoo",
+        "hotmail",
+        "outlook",
+        "live",
+        "icloud",
+        "aol",
+        "gmx",
+        "web",
+        "example",
+        "mail",
+        "email",
+        "orange",
+        "wanadoo",
+        "tcpdf",  # "Powered by TCPDF (www.tcpdf.org)": the PDF generator
+    }
+)
 _TITLE_WORDS = re.compile(
     r"\s*\b(?:tax\s+invoice|invoice|receipt|factuur|rechnung|facture)\b\s*$", re.IGNORECASE
 )
@@ -69,7 +125,7 @@ _GENERIC = re.compile(
 )
 _LEGAL_TAIL = re.compile(
     r"\s+(?:au\s+capital|with\s+a\s+share|share\s+capital|registered\s+in|rcs\b|siret|"
-    r"sitz\b|capital\s+social).*$",
+    r"sitz\b|capital\s+social|fka\b|formerly\b|\(?f\.?k\.?a\.?\)?\s).*$",
     re.IGNORECASE,
 )
 
@@ -89,12 +145,13 @@ def find_vendor(rows: Sequence[Row]) -> VendorGuess:
     best: tuple[float, str, int] | None = None
     for i, row in enumerate(rows):
         for found in _names_in(row.text):
-            name = _complete(found, i, rows)
-            if name is None:
+            completed = _complete(found, i, rows)
+            if completed is None:
                 continue
-            score = _score(name, i, rows, context)
+            name, first, last = completed
+            score = _score(name, first, last, rows, context)
             if best is None or score > best[0]:
-                best = (score, name, i)
+                best = (score, name, first)
     if best is None or best[0] <= 0:
         return VendorGuess(None, 0.0)
     score, name, index = best
@@ -109,34 +166,50 @@ class _Context:
     name_counts: Counter[str]
     first_rows: tuple[int, ...]
     header_end: int | None
+    seller_keys: frozenset[str]
 
     @classmethod
     def of(cls, rows: Sequence[Row]) -> _Context:
         heights = [row.height for row in rows if row.height > 0]
         text = "\n".join(row.text for row in rows)
-        domains = frozenset(d.lower() for d in _DOMAIN.findall(text))
+        domains = frozenset(_key(d) for d in _DOMAIN.findall(text) if d.lower() not in _MAIL_HOSTS)
+        sellers = (_SELLER_LABEL_IN_ROW.search(cell) for r in rows for cell in _cells(r.text))
+        seller_keys = frozenset(_key(n) for m in sellers if m for n in _names_in(m.group(1)))
         counts = Counter(_key(n) for row in rows for n in _names_in(row.text))
-        first = tuple(i for i, row in enumerate(rows) if row.page == 0 and _plausible(row.text))
+        first = tuple(
+            i
+            for i, row in enumerate(rows)
+            if row.page == 0 and _plausible(_REG_NUMBER.sub(" ", row.text))
+        )
         return cls(
             median_height=statistics.median(heights) if heights else 0.0,
             domains=domains,
             customer_rows=frozenset(_customer_rows(rows)),
             name_counts=counts,
             first_rows=first[:10],
-            header_end=next((i for i, r in enumerate(rows) if _HEADER_END.search(r.text)), None),
+            header_end=next(
+                (i for i, r in enumerate(rows) if i >= 3 and _HEADER_END.search(r.text)), None
+            ),
+            seller_keys=seller_keys,
         )
+
+
+def _cells(text: str) -> list[str]:
+    return re.split(r"\s{2,}", text)
 
 
 def _names_in(text: str) -> list[str]:
     """Possible names in a row: each cell, without a seller label or trailing title word,
     and the first part of a sender line such as ``ACME AG - Street 1 - City``."""
     out: list[str] = []
-    cells = re.split(r"\s{2,}", text)
+    cells = _cells(text)
     if len(cells) > 1:
         cells.insert(0, " ".join(cells))
+    cells += [m.group(1) for c in cells if (m := _SELLER_LABEL_IN_ROW.search(c))]
     for cell in cells:
         cell = _REG_NUMBER.sub(" ", cell)
-        cell = " ".join(cell.split())
+        cell = _REG_TAIL.sub("", cell)
+        cell = " ".join(cell.split()).strip("<>")
         cell = _SELLER_LABEL.sub("", cell)
         cell = _TITLE_WORDS.sub("", cell).strip(" :,-|*")
         cell = re.split(r"\s[-\u2013\u2212|·•]\s", cell)[0].strip(" :,-|*")
@@ -164,18 +237,25 @@ def _customer_rows(rows: Sequence[Row]) -> set[int]:
     return out
 
 
-def _score(name: str, i: int, rows: Sequence[Row], ctx: _Context) -> float:
+def _score(name: str, i: int, last: int, rows: Sequence[Row], ctx: _Context) -> float:
+    """Points for where a name sits (first rows, above the registration number and address,
+    not in a customer block) and what it looks like (company form, business word)."""
     row = rows[i]
     score = 0.0
     if i in ctx.first_rows:
         score += 2.0 - 0.25 * ctx.first_rows.index(i)
-    has_suffix = _SUFFIX.search(name) is not None
-    if has_suffix:
+    has_form = _LEGAL_FORM.search(name) is not None
+    has_business = _BUSINESS_WORD.search(name) is not None
+    if has_form:
         score += 2.0
+    if has_business and (ctx.header_end is None or i <= ctx.header_end):
+        score += 2.0 if not has_form else 0.5
     if _NOISE.search(name) or _REGISTRATION.search(name) or find_dates(name):
         score -= 3.0
-    elif _ADDRESS.search(name) and not has_suffix:
+    elif _ADDRESS.search(name) and not has_form:
         score -= 2.0
+    elif i > 0 and _ADDRESS.search(rows[i - 1].text) and not has_form:
+        score -= 1.5  # the rest of an address block
     if name.islower():
         score -= 1.0
     if ctx.header_end is not None and i > ctx.header_end:
@@ -184,36 +264,100 @@ def _score(name: str, i: int, rows: Sequence[Row], ctx: _Context) -> float:
         score -= 1.5
     if i in ctx.customer_rows:
         score -= 3.0
-    if _SELLER_LABEL.match(row.text):
-        score += 1.5
+    if _SELLER_LABEL.match(row.text) or _key(name) in ctx.seller_keys:
+        score += 2.5
     if any(_LEGAL.search(r.text) for r in rows[max(0, i - 1) : i + 3]):
         score += 1.0
     if any(d in _key(name) or _key(name).startswith(d) for d in ctx.domains if len(d) >= 3):
         score += 1.5
     if ctx.name_counts[_key(name)] > 1:
         score += 0.5
-    if ctx.median_height and row.height > 1.3 * ctx.median_height:
-        score += 0.5
+    if ctx.median_height and 1.3 * ctx.median_height < row.height < 3 * ctx.median_height:
+        score += 0.5  # printed larger (much larger is usually a logo read as garbage)
+    if not _ADDRESS.search(name):
+        score += _above_anchor(last, rows)
+    if last + 1 < len(rows) and _is_continuation(rows[last + 1].text.strip()):
+        score -= 1.5  # the name goes on below: the candidate that includes it is better
     return score
 
 
-def _complete(name: str, index: int, rows: Sequence[Row]) -> str | None:
-    """Prepend the lines above while ``name`` looks like the tail of a name printed over
-    several lines (``POPULAR BOOK`` / ``CO. (M) SDN BHD``); ``None`` for a lone suffix."""
+def _above_anchor(i: int, rows: Sequence[Row]) -> float:
+    """Points for a row that carries, or sits right above, a registration number (1.5) or the
+    address (1): where a business prints its legal name."""
+    if _REG_NUMBER.search(rows[i].text) or _REGISTRATION.search(rows[i].text):
+        return 1.5
+    below = [row.text for row in rows[i + 1 : i + 3]]
+    if not below:
+        return 0.0
+    if _is_registration(below[0]):
+        return 1.5
+    if _ADDRESS.search(below[0]):
+        return 1.0
+    # one more name-like row (a second name line or a branch) before the number
+    return 1.0 if len(below) > 1 and _is_registration(below[1]) else 0.0
+
+
+def _is_registration(text: str) -> bool:
+    return bool(_REG_NUMBER.fullmatch(text.strip(" ()")) or _REGISTRATION.search(text))
+
+
+def _complete(name: str, index: int, rows: Sequence[Row]) -> tuple[str, int, int] | None:
+    """Join the lines of a name printed over several rows: prepend the rows above while
+    ``name`` looks like the tail of a name (``POPULAR BOOK`` / ``CO. (M) SDN BHD``) and
+    append the rows below while it is open (``HOME MASTER HARDWARE &``, ``AIK HUAT (SETIA``)
+    or the row below continues it. Returns the name and its first and last row; ``None``
+    for a lone company form."""
+    first = last = index
     for above_index in range(index - 1, max(-1, index - 3), -1):
         if not _is_continuation(name):
-            return name
-        above = rows[above_index].text.strip()
-        if not _plausible(above) or _NOISE.search(above) or _LEGAL.search(above):
             break
-        name = f"{above} {name}"
-    return None if _is_continuation(name) else name
+        above = rows[above_index].text.strip()
+        if not _joinable(above) or _ends_with_form(above):
+            break
+        name, first = f"{above} {name}", above_index
+    if _only_forms(name) or name.count(")") > name.count("("):
+        return None
+    while last + 1 < len(rows) and last - index < 2 and not _ends_with_form(name):
+        below = _REG_TAIL.sub("", _REG_NUMBER.sub(" ", rows[last + 1].text)).strip(" :,-|*")
+        is_open = _OPEN_END.search(name) or name.count("(") > name.count(")")
+        if not (is_open or _is_continuation(below)) or not _joinable(below):
+            break
+        name, last = f"{name} {below}", last + 1
+    return name, first, last
+
+
+def _joinable(text: str) -> bool:
+    return (
+        _plausible(text)
+        and not _NOISE.search(text)
+        and not _LEGAL.search(text)
+        and not _ADDRESS.search(text)
+    )
+
+
+def _ends_with_form(text: str) -> bool:
+    """A complete company name such as ``JTJ FOODS SDN BHD`` (nothing continues it)."""
+    forms = list(_LEGAL_FORM.finditer(text))
+    return bool(forms) and not re.search(r"[A-Za-z]", text[forms[-1].end() :])
+
+
+_OPEN_END = re.compile(r"(?:&|\band|\bund|\bet|\ben|[-(,])\s*$", re.IGNORECASE)
 
 
 def _is_continuation(name: str) -> bool:
-    """Starts with a company-form word or a closing parenthesis, or has no other words."""
-    rest = _SUFFIX.sub(" ", name)
-    words = [w for w in re.findall(r"[A-Za-z]{2,}", re.sub(r"\([^)]*\)", " ", rest))]
-    starts_with_suffix = _SUFFIX.match(name.strip()) is not None
-    unbalanced = name.count(")") > name.count("(")
-    return not words or starts_with_suffix or unbalanced
+    """Starts like the tail of a name: with a company form, a business word that ends
+    names (``ENTERPRISE (SETIA ALAM) SDN BHD``) or a closing parenthesis; or has no words
+    but company forms."""
+    name = name.strip()
+    if _is_registration(name) or _REGISTRATION.search(name):
+        return False
+    starts_with_tail = _LEGAL_FORM.match(name) is not None or (
+        _BUSINESS_WORD.match(name) is not None and _LEADING_WORD.match(name) is None
+    )
+    starts_with_tail = starts_with_tail or re.match(r"(?:&|and\b|und\b|et\b)", name) is not None
+    return starts_with_tail or _only_forms(name) or name.count(")") > name.count("(")
+
+
+def _only_forms(name: str) -> bool:
+    rest = _LEGAL_FORM.sub(" ", name)
+    return not re.findall(r"[A-Za-z]{2,}", re.sub(r"\([^)]*\)", " ", rest))

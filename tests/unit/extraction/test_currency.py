@@ -31,3 +31,9 @@ def test_country_hint_alone_is_a_weak_guess() -> None:
 
 def test_nothing_known() -> None:
     assert detect_currency(["hello", "12.00"]) == (None, 0.0)
+
+
+def test_a_malaysian_address_without_any_currency_sign_means_ringgit() -> None:
+    code, confidence = detect_currency(["SLF CASH & CARRY", "NO.15,JLN TSJ2, TMN SUBANG JASA"])
+    assert code == "MYR" and confidence <= 0.5
+    assert detect_currency(["SLF CASH & CARRY", "TOTAL 48.00"]) == (None, 0.0)

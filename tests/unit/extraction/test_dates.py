@@ -63,3 +63,44 @@ def test_a_billing_period_does_not_become_a_date_in_2031() -> None:
 @pytest.mark.parametrize("text", ["", "TOTAL 12.50", "99/99/2018", "1234567", "Tel 03-5121 3881"])
 def test_no_date(text: str) -> None:
     assert parse_date(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an impossible match starting earlier ("19- 18/01") must not hide the real date
+        ("ORD #50 -REG #19- 18/01/2018 10:27:03", dt.date(2018, 1, 18)),
+        # nor must a possible one with mixed separators ("19- 10/03" = 2003-10-19)
+        ("ORD #07 -REG #19- 10/03/2018 17:24:07", dt.date(2018, 3, 10)),
+        ("CASH1 #10-02  17/03/2017 21:35", dt.date(2017, 3, 17)),
+        # a time glued to the year, with one- or two-digit hours
+        ("Date :27/05/20188:07 PM", dt.date(2018, 5, 27)),
+        ("Date : 04-05-1812:50:51 PM", dt.date(2018, 5, 4)),
+        ("Receipt : 71857936  02/03/1805:16 PM", dt.date(2018, 3, 2)),
+        # a date glued after a time
+        ("18:1524/05/18", dt.date(2018, 5, 24)),
+        # two-digit year after a month name, followed by the time
+        ("28 Mar 18 18:32:36", dt.date(2018, 3, 28)),
+        # damaged separators, read day-first
+        ("01:34PM  568017  05 02-18", dt.date(2018, 2, 5)),
+        ("02:49PH  565287  05~05-17", dt.date(2017, 5, 5)),
+    ],
+)
+def test_reads_dates_in_noisy_receipt_lines(text: str, expected: dt.date) -> None:
+    assert parse_date(text) == expected
+
+
+def test_decimal_amounts_give_no_month_first_evidence() -> None:
+    # "2.13 12" once read as 13 Feb 2012 and flipped the whole document to month-first
+    matches = find_dates("O.C. WHITE  2.13  12  0  0  12  25.56   DD:06/08/2017")
+    assert [m.read(infer_order(matches)) for m in matches] == [dt.date(2017, 8, 6)]
+
+
+def test_damaged_separators_are_trusted_less() -> None:
+    (loose,) = find_dates("05 02-18")
+    (clean,) = find_dates("05-02-18")
+    assert loose.loose and not clean.loose
+
+
+def test_three_numbers_separated_by_spaces_only_are_not_a_date() -> None:
+    assert find_dates("QTY 2 10 18") == []

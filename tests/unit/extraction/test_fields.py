@@ -149,7 +149,9 @@ def test_line_items_with_quantity_and_unit_price() -> None:
     assert [i.description for i in result.line_items] == ["BRAISED PORK RICE", "GREEN TEA"]
     first = result.line_items[0]
     assert (first.quantity, first.unit_price, first.amount) == (
-        Decimal(2), Decimal("7.00"), Decimal("14.00"),
+        Decimal(2),
+        Decimal("7.00"),
+        Decimal("14.00"),
     )
     assert result.confidence["line_items"] > 0.5
 

@@ -1,0 +1,79 @@
+"""Choosing the total among the labelled amounts of a receipt."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from billify.domain.extraction import extract_fields
+from billify.domain.extraction.labels import Kind, classify
+from tests.unit.extraction.test_fields import receipt
+
+
+def test_a_rounding_row_carrying_the_whole_amount_is_the_rounded_total() -> None:
+    lines = receipt(
+        "99 SPEED MART S/B",
+        ("Total Sales (Inclusive GST) RM", "72.74"),
+        ("Rounding Adjustment RM", "01"),
+        ("Rounding RM", "72.75"),
+        ("CASH RM", "100.00"),
+    )
+    assert extract_fields(lines).total == Decimal("72.75")
+
+
+def test_total_after_adjustment_beats_total_sales() -> None:
+    lines = receipt(
+        "AEON CO. (M) BHD",
+        ("Sub-total", "46.54"),
+        ("Total Sales Incl GST", "46.54"),
+        ("Rounding Adj", "6.01"),
+        ("Total After Adj Incl GST", "46.55"),
+        ("CASH", "100.00"),
+    )
+    assert extract_fields(lines).total == Decimal("46.55")
+
+
+def test_second_label_and_amount_on_one_row() -> None:
+    lines = receipt(
+        "A SHOP",
+        ("ITEM. 2  Total with GST @ 6%", "6.83"),
+        ("QTY:3  ROUNDING", "0.02"),
+        ("TOTAL SAVING:  0.00  TOTAL", "6.85"),
+        ("Cash", "20.00"),
+    )
+    assert extract_fields(lines).total == Decimal("6.85")
+
+
+def test_change_printed_with_a_trailing_minus_still_proves_the_total() -> None:
+    lines = receipt(
+        "A RESTAURANT",
+        ("Total Amount :", "24.10"),
+        ("TOTAL :", "RM 24.40"),
+        ("CASH", "30.40"),
+        ("Change RM:", "6.00-"),
+    )
+    assert extract_fields(lines).total == Decimal("24.40")
+
+
+def test_a_tax_as_large_as_the_base_is_not_added_to_it() -> None:
+    lines = receipt(
+        "KEDAI RUNCIT",
+        ("SUBTOTAL", "RM43.40"),
+        ("ZERO TAX AMT", "RM43.40"),
+        ("TTL CASH", "RM43.40"),
+    )
+    assert extract_fields(lines).total == Decimal("43.40")
+
+
+def test_amount_paid_including_tax_is_a_total_not_cash() -> None:
+    label = classify("AMT PAID Incl. GST :")
+    assert label is not None and label.kind is Kind.TOTAL
+    cash = classify("PAID BY:")
+    assert cash is not None and cash.kind is Kind.TENDERED
+
+
+def test_ocr_misreadings_of_total() -> None:
+    for text in ("IUIAL (bSI INLL)", "lotal After Adj Incl GST", "Fotal Sales Inclusive GST :"):
+        label = classify(text)
+        assert label is not None and label.kind is Kind.TOTAL, text
+    sub = classify("SUBIUIAL")
+    assert sub is not None and sub.kind is Kind.SUBTOTAL

@@ -1,0 +1,125 @@
+"""The vendor rules: where a business prints its name and what a name looks like."""
+
+from __future__ import annotations
+
+from billify.domain.extraction import TextLine
+from billify.domain.extraction.lines import group_rows
+from billify.domain.extraction.vendor import find_vendor
+
+
+def vendor_of(*rows: str) -> str | None:
+    lines = [
+        TextLine(text, (40, 20.0 + 30 * i, 40 + 9 * len(text), 40.0 + 30 * i))
+        for i, text in enumerate(rows)
+    ]
+    return find_vendor(group_rows(lines)).name
+
+
+def test_a_name_that_starts_with_a_business_word() -> None:
+    # "RESTORAN"/"KEDAI" begin Malay names: the row is a name, not the tail of one
+    name = vendor_of(
+        "RESTORAN WAN SHENG",
+        "002043319-W",
+        "No.2, Jalan Temenggung 19/9,",
+        "Seksyen 9, Bandar Mahkota Cheras,",
+        "43200 Cheras, Selangor",
+        "GST REG NO:001335787520",
+        "Tax Invoice",
+    )
+    assert name == "RESTORAN WAN SHENG"
+
+
+def test_a_name_over_three_rows_is_joined() -> None:
+    name = vendor_of(
+        "AIK HUAT HARDWARE",
+        "ENTERPRISE (SETIA",
+        "ALAM) SDN BHD",
+        "822737-X",
+        "NO. 17-G, JALAN SETIA INDAH",
+        "SIMPLIFIED TAX INVOICE",
+    )
+    assert name == "AIK HUAT HARDWARE ENTERPRISE (SETIA ALAM) SDN BHD"
+
+
+def test_a_name_ending_with_an_ampersand_takes_the_next_row() -> None:
+    name = vendor_of(
+        "HOME MASTER HARDWARE &",
+        "ELECTRICAL",
+        "NO.113G, JALAN SETIA GEMBILANG",
+        "Company Reg No. :SA03711551-P",
+        "TAX INVOICE",
+    )
+    assert name == "HOME MASTER HARDWARE & ELECTRICAL"
+
+
+def test_a_row_starting_with_an_ampersand_continues_the_row_above() -> None:
+    name = vendor_of(
+        "A04082", "THE COFFEE BEAN", "& TEA LEAF (M) SDN. BHD.", "Company No.:441970-H"
+    )
+    assert name == "THE COFFEE BEAN & TEA LEAF (M) SDN. BHD."
+
+
+def test_the_name_above_the_registration_number_beats_a_scribble_on_top() -> None:
+    name = vendor_of(
+        "Cele R",
+        "KEDAI PAPAN YEW CHUAN",
+        "(0005583085-K)",
+        "LOT 276 JALAN BANTING",
+        "43800 DENGKIL, SELANGOR.",
+        "TAX INVOICE",
+    )
+    assert name == "KEDAI PAPAN YEW CHUAN"
+
+
+def test_address_rows_are_not_names() -> None:
+    name = vendor_of(
+        "ASO ELECTRICAL TRADING SDN BHD",
+        "1000131-K",
+        "NO 31G, JALAN SEPADU C 25/C,",
+        "SECTION 25, TAMAN INDUSTRIES,",
+        "AXIS 40400 SHAH ALAM, SELANGOR.",
+    )
+    assert name == "ASO ELECTRICAL TRADING SDN BHD"
+
+
+def test_cash_and_carry_is_a_business_not_a_payment() -> None:
+    assert vendor_of("FIVE STAR CASH & CARRY", "(1365663-P)", "No.1 Jalan SS 9/1") == (
+        "FIVE STAR CASH & CARRY"
+    )
+
+
+def test_a_registration_number_in_brackets_is_dropped_from_the_name() -> None:
+    assert vendor_of("Dion Realties Sdn Bhd (Co. No:20154-T)", "27, Jalan Sultan Ismail") == (
+        "Dion Realties Sdn Bhd"
+    )
+
+
+def test_formerly_known_as_is_not_part_of_the_name() -> None:
+    name = vendor_of("MYNEWS RETAIL SB(306295-X) FKA BISON STORES SB", "LOT 1, JALAN 2")
+    assert name == "MYNEWS RETAIL SB"
+
+
+def test_a_seller_label_inside_a_row_names_the_issuer() -> None:
+    name = vendor_of(
+        "ALEXINUX",
+        "de Lattre Alexis",
+        "27 rue Henri Rolland",
+        "Facture n° 2022089083",
+        "Virement  BRED BANQUE \u2013 Titulaire du compte : NETPRESSE",
+        "NETPRESSE",
+        "Siège social : 16 rue Mollien - 92100 BOULOGNE",
+        "Sarl au capital de 10 000€ - RCS Paris B 530 848 134",
+    )
+    assert name == "NETPRESSE"
+
+
+def test_section_headings_in_the_items_table_are_not_names() -> None:
+    name = vendor_of(
+        "Azure Interior",
+        "4557 De Silva St",
+        "Invoice INV/2023/03/0008",
+        "Description  Quantity  Amount",
+        "--- Food Products ---",
+        "http://www.azure-interior.com",
+    )
+    assert name == "Azure Interior"
