@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from billify.bootstrap import Billify
+from billify.config import Settings
 from billify.domain.emails import OutgoingEmail
 from billify.domain.models import Extraction, Invoice
 from billify.ports import (
@@ -174,6 +176,19 @@ class FixedClock:
 
     def advance(self, **delta: float) -> None:
         self.current += dt.timedelta(**delta)
+
+
+def fake_app(settings: Settings, repository: FakeRepository | None = None) -> Billify:
+    """The application wired to in-memory fakes: the unit tests' bootstrap."""
+    return Billify(
+        settings,
+        FakeBlobStore(),
+        FakeQueue(),
+        repository or FakeRepository(),
+        FakeMailer(),
+        FakeExtractor(),
+        FixedClock(),
+    )
 
 
 def _checks() -> None:

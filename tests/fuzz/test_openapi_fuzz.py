@@ -10,27 +10,13 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
-from billify.bootstrap import Billify
 from billify.config import Settings
 from billify.entrypoints.http import create_app
 from tests.fakes import (
-    FakeBlobStore,
-    FakeExtractor,
-    FakeMailer,
-    FakeQueue,
-    FakeRepository,
-    FixedClock,
+    fake_app,
 )
 
-_app = Billify(
-    Settings(data_dir=Path(tempfile.mkdtemp(prefix="billify-fuzz-"))),
-    FakeBlobStore(),
-    FakeQueue(),
-    FakeRepository(),
-    FakeMailer(),
-    FakeExtractor(),
-    FixedClock(),
-)
+_app = fake_app(Settings(data_dir=Path(tempfile.mkdtemp(prefix="billify-fuzz-"))))
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(_app))
 
 

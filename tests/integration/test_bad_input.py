@@ -59,28 +59,68 @@ REFUSED = [
     ("GIF named .png", OK, "x.png", lambda _: b"GIF89a\x01\x00\x01\x00", 415),
     ("zero bytes", OK, "x.png", lambda _: b"", 400),
     ("10 MB + 1 byte", OK, "x.pdf", lambda _: b"%PDF-" + b"0" * (MAX_UPLOAD_BYTES - 4), 413),
-    ("name with CR/LF", {"name": "Ana\r\nBcc: all@example.com", "email": "a@example.com"},
-     "x.png", lambda _: png_bytes(), 400),
-    ("malformed email", {"name": "Ana", "email": "ana@@example"}, "x.png", lambda _: png_bytes(),
-     400),
-    ("overlong email", {"name": "Ana", "email": "a" * 300 + "@example.com"}, "x.png",
-     lambda _: png_bytes(), 400),
+    (
+        "name with CR/LF",
+        {"name": "Ana\r\nBcc: all@example.com", "email": "a@example.com"},
+        "x.png",
+        lambda _: png_bytes(),
+        400,
+    ),
+    (
+        "malformed email",
+        {"name": "Ana", "email": "ana@@example"},
+        "x.png",
+        lambda _: png_bytes(),
+        400,
+    ),
+    (
+        "overlong email",
+        {"name": "Ana", "email": "a" * 300 + "@example.com"},
+        "x.png",
+        lambda _: png_bytes(),
+        400,
+    ),
     ("missing name", {"email": "a@example.com"}, "x.png", lambda _: png_bytes(), 400),
 ]
 ACCEPTED = [
-    ("truncated image", OK, "x.jpg", truncated_receipt,
-     {InvoiceStatus.FAILED, InvoiceStatus.NEEDS_REVIEW}),
+    (
+        "truncated image",
+        OK,
+        "x.jpg",
+        truncated_receipt,
+        {InvoiceStatus.FAILED, InvoiceStatus.NEEDS_REVIEW},
+    ),
     ("decompression bomb", OK, "x.png", lambda _: decompression_bomb(), {InvoiceStatus.FAILED}),
     ("encrypted PDF", OK, "x.pdf", lambda _: pdf(1, password="secret"), {InvoiceStatus.FAILED}),
     ("malformed PDF", OK, "x.pdf", lambda _: b"%PDF-1.7\n garbage \n%%EOF", {InvoiceStatus.FAILED}),
-    ("PDF of 500 blank pages", OK, "x.pdf", lambda _: pdf(500),
-     {InvoiceStatus.NEEDS_REVIEW, InvoiceStatus.FAILED}),
-    ("path traversal in filename", OK, "../../../etc/passwd.jpg", lambda _: jpeg_bytes(),
-     {InvoiceStatus.NEEDS_REVIEW, InvoiceStatus.FAILED}),
-    ("unicode email", {"name": "Zoë", "email": "zoë@exämple.com"}, "x.png",
-     lambda _: png_bytes(), {InvoiceStatus.NEEDS_REVIEW, InvoiceStatus.FAILED}),
-    ("extra fields", {**OK, "admin": "true", "status": "processed"}, "x.png",
-     lambda _: png_bytes(9, 9), {InvoiceStatus.NEEDS_REVIEW, InvoiceStatus.FAILED}),
+    (
+        "PDF of 500 blank pages",
+        OK,
+        "x.pdf",
+        lambda _: pdf(500),
+        {InvoiceStatus.NEEDS_REVIEW, InvoiceStatus.FAILED},
+    ),
+    (
+        "path traversal in filename",
+        OK,
+        "../../../etc/passwd.jpg",
+        lambda _: jpeg_bytes(),
+        {InvoiceStatus.NEEDS_REVIEW, InvoiceStatus.FAILED},
+    ),
+    (
+        "unicode email",
+        {"name": "Zoë", "email": "zoë@exämple.com"},
+        "x.png",
+        lambda _: png_bytes(),
+        {InvoiceStatus.NEEDS_REVIEW, InvoiceStatus.FAILED},
+    ),
+    (
+        "extra fields",
+        {**OK, "admin": "true", "status": "processed"},
+        "x.png",
+        lambda _: png_bytes(9, 9),
+        {InvoiceStatus.NEEDS_REVIEW, InvoiceStatus.FAILED},
+    ),
 ]
 
 
@@ -94,14 +134,22 @@ def app(tmp_path: Path, extractor: BundledExtractor) -> LocalBillify:
     return build_local(Settings(data_dir=tmp_path), extractor=extractor, mailer=FakeMailer())
 
 
-@pytest.mark.parametrize(("case", "form", "filename", "make", "status"), REFUSED,
-                         ids=[row[0] for row in REFUSED])
-def test_refused_with_a_clear_4xx(app: LocalBillify, shared_data: Path, case: str,
-                                  form: dict[str, str], filename: str,
-                                  make: Callable[[Path], bytes], status: int) -> None:
+@pytest.mark.parametrize(
+    ("case", "form", "filename", "make", "status"), REFUSED, ids=[row[0] for row in REFUSED]
+)
+def test_refused_with_a_clear_4xx(
+    app: LocalBillify,
+    shared_data: Path,
+    case: str,
+    form: dict[str, str],
+    filename: str,
+    make: Callable[[Path], bytes],
+    status: int,
+) -> None:
     client = TestClient(create_app(app))
-    response = client.post("/upload-invoice", data=form,
-                           files={"file": (filename, make(shared_data), "image/png")})
+    response = client.post(
+        "/upload-invoice", data=form, files={"file": (filename, make(shared_data), "image/png")}
+    )
     assert response.status_code == status, response.text
     assert response.json()["detail"]
     assert app.queue.depth()["visible"] == 0
@@ -109,15 +157,24 @@ def test_refused_with_a_clear_4xx(app: LocalBillify, shared_data: Path, case: st
     assert client.get("/health").status_code == 200
 
 
-@pytest.mark.parametrize(("case", "form", "filename", "make", "outcomes"), ACCEPTED,
-                         ids=[row[0] for row in ACCEPTED])
-def test_accepted_then_handled_safely(app: LocalBillify, shared_data: Path, case: str,
-                                      form: dict[str, str], filename: str,
-                                      make: Callable[[Path], bytes],
-                                      outcomes: set[InvoiceStatus]) -> None:
+@pytest.mark.parametrize(
+    ("case", "form", "filename", "make", "outcomes"), ACCEPTED, ids=[row[0] for row in ACCEPTED]
+)
+def test_accepted_then_handled_safely(
+    app: LocalBillify,
+    shared_data: Path,
+    case: str,
+    form: dict[str, str],
+    filename: str,
+    make: Callable[[Path], bytes],
+    outcomes: set[InvoiceStatus],
+) -> None:
     client = TestClient(create_app(app))
-    response = client.post("/upload-invoice", data=form,
-                           files={"file": (filename, make(shared_data), "application/pdf")})
+    response = client.post(
+        "/upload-invoice",
+        data=form,
+        files={"file": (filename, make(shared_data), "application/pdf")},
+    )
     assert response.status_code == 202, response.text
     invoice_id = response.json()["id"]
     assert Worker(app).run_once()
@@ -132,9 +189,11 @@ def test_accepted_then_handled_safely(app: LocalBillify, shared_data: Path, case
 
 def test_html_in_name_and_vendor_arrives_escaped(app: LocalBillify) -> None:
     client = TestClient(create_app(app))
-    response = client.post("/upload-invoice",
-                           data={"name": "<script>alert(1)</script>", "email": "a@example.com"},
-                           files={"file": ("x.png", png_bytes(), "image/png")})
+    response = client.post(
+        "/upload-invoice",
+        data={"name": "<script>alert(1)</script>", "email": "a@example.com"},
+        files={"file": ("x.png", png_bytes(), "image/png")},
+    )
     assert response.status_code == 202
     Worker(app).run_once()
     assert isinstance(app.mailer, FakeMailer)

@@ -12,16 +12,11 @@ import httpx
 import pytest
 import uvicorn
 
-from billify.bootstrap import Billify
 from billify.config import Settings
 from billify.entrypoints.http import create_app
 from tests.fakes import (
-    FakeBlobStore,
-    FakeExtractor,
-    FakeMailer,
-    FakeQueue,
     FakeRepository,
-    FixedClock,
+    fake_app,
 )
 from tests.smtp_server import free_port
 
@@ -29,15 +24,7 @@ from tests.smtp_server import free_port
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[int, FakeRepository]]:
     repository = FakeRepository()
-    app = Billify(
-        Settings(data_dir=tmp_path, body_timeout=1.5),
-        FakeBlobStore(),
-        FakeQueue(),
-        repository,
-        FakeMailer(),
-        FakeExtractor(),
-        FixedClock(),
-    )
+    app = fake_app(Settings(data_dir=tmp_path, body_timeout=1.5), repository)
     port = free_port()
     config = uvicorn.Config(create_app(app), host="127.0.0.1", port=port, log_level="warning")
     running = uvicorn.Server(config)

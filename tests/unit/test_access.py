@@ -11,11 +11,8 @@ from billify.entrypoints.http import create_app
 from tests.conftest import png_bytes
 from tests.fakes import (
     FakeBlobStore,
-    FakeExtractor,
-    FakeMailer,
-    FakeQueue,
     FakeRepository,
-    FixedClock,
+    fake_app,
 )
 
 ANA_KEY, BO_KEY = new_key(), new_key()
@@ -25,15 +22,7 @@ FORM = {"name": "Ana", "email": "ana@example.com"}
 def make_client(tmp_path: Path, rate: str = "100/minute") -> tuple[TestClient, Billify]:
     keys = f"ana:{hash_key(ANA_KEY)},bo:{hash_key(BO_KEY)}"
     settings = Settings(data_dir=tmp_path, api_keys=keys, rate_limit=rate)
-    app = Billify(
-        settings,
-        FakeBlobStore(),
-        FakeQueue(),
-        FakeRepository(),
-        FakeMailer(),
-        FakeExtractor(),
-        FixedClock(),
-    )
+    app = fake_app(settings)
     return TestClient(create_app(app)), app
 
 

@@ -12,12 +12,10 @@ from billify.domain.reports import Month
 from billify.entrypoints.http import create_app
 from tests.conftest import png_bytes
 from tests.fakes import (
-    FakeBlobStore,
-    FakeExtractor,
     FakeMailer,
     FakeQueue,
     FakeRepository,
-    FixedClock,
+    fake_app,
 )
 
 FORM = {"name": "Ana", "email": "ana@example.com"}
@@ -27,15 +25,7 @@ def make(tmp_path: Path) -> tuple[Billify, TestClient]:
     settings = Settings(
         data_dir=tmp_path, confirm_recipients=True, public_url="https://billify.example.org/"
     )
-    app = Billify(
-        settings,
-        FakeBlobStore(),
-        FakeQueue(),
-        FakeRepository(),
-        FakeMailer(),
-        FakeExtractor(),
-        FixedClock(),
-    )
+    app = fake_app(settings)
     return app, TestClient(create_app(app))
 
 

@@ -10,11 +10,9 @@ from billify.entrypoints.http import create_app
 from tests.conftest import MINIMAL_PDF, jpeg_bytes, png_bytes
 from tests.fakes import (
     FakeBlobStore,
-    FakeExtractor,
-    FakeMailer,
     FakeQueue,
     FakeRepository,
-    FixedClock,
+    fake_app,
 )
 
 FORM = {"name": "Ana", "email": "ana@example.com"}
@@ -22,15 +20,7 @@ FORM = {"name": "Ana", "email": "ana@example.com"}
 
 @pytest.fixture
 def app(tmp_path: Path) -> Billify:
-    return Billify(
-        Settings(data_dir=tmp_path),
-        FakeBlobStore(),
-        FakeQueue(),
-        FakeRepository(),
-        FakeMailer(),
-        FakeExtractor(),
-        FixedClock(),
-    )
+    return fake_app(Settings(data_dir=tmp_path))
 
 
 @pytest.fixture

@@ -125,9 +125,14 @@ def test_attachments_inline_and_regular() -> None:
 
 def test_inline_images_are_not_listed_as_attachments() -> None:
     email = OutgoingEmail(
-        "k", Uploader("Ana", "ana@example.com"), "s", "t", '<img src="cid:c">',
+        "k",
+        Uploader("Ana", "ana@example.com"),
+        "s",
+        "t",
+        '<img src="cid:c">',
         attachments=(Attachment("c.png", b"\x89PNG", "image/png", content_id="c"),),
     )
-    image = next(p for p in to_mime(email, "b@example.com").walk()
-                 if p.get_content_type() == "image/png")
+    image = next(
+        p for p in to_mime(email, "b@example.com").walk() if p.get_content_type() == "image/png"
+    )
     assert image.get_content_disposition() == "inline"
