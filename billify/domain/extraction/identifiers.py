@@ -11,16 +11,20 @@ from billify.domain.extraction.lines import Row
 _LABEL = re.compile(
     r"(?P<strong>invoice\s*(?:no|number|num|nr|#|id)\.?|inv\.?\s*(?:no|number|#)\.?|"
     r"factuur\s*(?:nummer|nr|no)\.?|factuurnummer|rechnungs?\s*-?(?:nummer|nr)\.?|"
-    r"rechnungsnummer|facture\s*(?:n[°o]|num[ée]ro)\.?|num[ée]ro\s+de\s+facture|"
+    r"rechnungsnummer|\w*rechnung\w*(?:\s+de[sr]\s+\w+)?\s*(?:\(\d{3}\)\s*)?(?:nr\b|nummer|#)\.?|"
+    r"facture\s*(?:n[°o]|num[ée]ro)\.?|num[ée]ro\s+de\s+facture|"
     r"bill\s*(?:no|number|#)\.?|receipt\s*(?:no|number|#)\.?|"
     r"credit\s*note\s*(?:no|number)\.?|gutschrift\s*(?:nr|nummer)\.?)"
     r"|(?P<weak>(?:doc(?:ument)?|trans(?:action)?|ref(?:erence)?|order|slip|cash\s*bill|"
     r"no\.?\s*resit|resit|ticket|check|chk|booking|reservation|confirmation)\s*"
-    r"(?:no|number|#|id|ref)\.?|\binv\b\.?|\bfactuur\b|\bfacture\b|^\s*(?=#\s*\w*\d)|"
+    r"(?:no|number|#|id|ref)\.?|beleg\s*-?\s*(?:nr|nummer)\.?|\binv\b\.?|\bfactuur\b|\bfacture\b|^\s*(?=#\s*\w*\d)|"
     r"^\s*(?:tax\s+)?invoice\b(?=\s+[A-Za-z]*[/_-]?\d))",
     re.IGNORECASE,
 )
 _VALUE = re.compile(r"^[\s:.#°-]*(?:n[°o]\.?\s*)?[:#]?\s*([A-Za-z0-9][A-Za-z0-9/_.\-]*[A-Za-z0-9])")
+# ``Invoice No : # BLR_123``: after the label and its colon, a ``#`` is printed as part of
+# the number (a ``#`` that is itself the label, ``Invoice #: 123``, is not).
+_HASH_VALUE = re.compile(r"^\s*:\s*#\s*(?=[A-Za-z0-9])")
 _HEADER_ONLY = re.compile(r"^\s*(?:date|datum|du|vom|of|dated)\b", re.IGNORECASE)
 
 
@@ -46,7 +50,10 @@ def _value_after(text: str) -> str | None:
     m = _VALUE.match(text)
     if m is None:
         return None
-    return _accept(m.group(1))
+    value = _accept(m.group(1))
+    if value is not None and _HASH_VALUE.match(text):
+        return "#" + value
+    return value
 
 
 def _accept(value: str) -> str | None:

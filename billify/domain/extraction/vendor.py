@@ -40,12 +40,12 @@ _NOISE = re.compile(
     r"copy|original|duplicate|member|customer|kunde|klant|\bcash\b(?!\s*(?:&|and))|change|"
     r"total|rounding|amount|\bqty\b|discount|subtotal|\bitem|\bprice\b|\bRM\b|returnable|"
     r"voucher|redeem|points|expir|goods\s+sold|visit|served|survey|operated\s+by|"
-    r"order\s+number|\bin[vu][o0]?i?ce\b",
+    r"order\s+number|\bin[vu][o0]?i?ce\b|\banschrift\b|\badresse\b|\baddress\b",
     re.IGNORECASE,
 )
 _ADDRESS = re.compile(
     r"\bjalan\b|\bjln\b|\blot\b|\btaman\b|\bstreet\b|\broad\b|\bavenue\b|stra(?:ss|ß)e|"
-    r"\bstr\.|\brue\b|postfach|\bfloor\b|\blevel\b|\bbatu\b|\bkm\b|\d{5}|\bseksyen\b|\bsek\b|"
+    r"\bstr\.|[a-zäöü]str\.?\s*\d|\brue\b|postfach|\bfloor\b|\blevel\b|\bbatu\b|\bkm\b|\d{5}|\bseksyen\b|\bsek\b|"
     r"\bbandar\b|\blorong\b|\bpersiaran\b|\bkampung\b|\bkg\b|\bmukim\b|\bplaza\b|\bblock\b|"
     r"\bblok\b|\bno\.?\s*\d|\bselangor\b|\bjohor\b|\bkedah\b|\bperak\b|\bpahang\b|\bmelaka\b|"
     r"\bkawasan\b|\bperindustrian\b|\bsection\b|\bpusat\b|\blebuh(?:raya)?\b|\bwisma\b|"
@@ -75,6 +75,13 @@ _SELLER_LABEL = re.compile(
     r"^\s*(?:sold\s*by|seller|vendor|supplier|from|service\s*provider|issued\s*by|"
     r"verk[äa]ufer|lieferant|leverancier|fournisseur|vendeur|titulaire\s+du\s+compte|"
     r"payable\s+to|in\s+favou?r\s+of)\s*:?\s*",
+    re.IGNORECASE,
+)
+# A row that is only a seller heading: the seller's name and address follow in the rows below.
+_SELLER_HEADING = re.compile(
+    r"(?:sold\s*by|seller|vendor|supplier|from|bill(?:ed)?\s*from|invoice\s*from|issuer|"
+    r"verk[äa]ufer|lieferant|rechnungs?e?r?steller|absender|leverancier|fournisseur|vendeur|"
+    r"[ée]metteur)\s*:?",
     re.IGNORECASE,
 )
 # A seller label inside a row, followed by a colon: ``... Titulaire du compte : ACME``.
@@ -155,7 +162,52 @@ def find_vendor(rows: Sequence[Row]) -> VendorGuess:
     if best is None or best[0] <= 0:
         return VendorGuess(None, 0.0)
     score, name, index = best
+    brand = _brand_of_domain(name, rows, context.domains)
+    if brand is not None:
+        return VendorGuess(brand, 0.6, index)
     return VendorGuess(name, max(0.1, min(0.95, score / 6)), index)
+
+
+_WEB_ADDRESS = re.compile(
+    r"\S*(?:@|www\.|https?://|\.(?:com|net|org|co|fr|de|nl|be|in|my|uk|eu|io)\b)\S*",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"(?<![\w&'-])[A-Za-z][A-Za-z0-9]{2,}(?![\w&'-])")
+
+
+def _brand_of_domain(name: str, rows: Sequence[Row], domains: frozenset[str]) -> str | None:
+    """The brand a document is issued under when the chosen name has nothing to do with the
+    web/mail domain printed on it (``WS Retail Services`` on a ``flipkart.com`` invoice): a
+    capitalised word spelled like the domain, or an all-caps word that begins it and is
+    printed at least twice (``OYO``, ``oyorooms.com``). ``None`` when the name fits a domain
+    or no such word is printed."""
+    key = _key(name)
+    words = [_key(w) for w in name.split()]
+    initials = _key("".join(w[:1] for w in _LEGAL_FORM.sub(" ", name).split()))
+    for domain in domains:
+        if domain in key or (words and len(words[0]) >= 2 and domain.startswith(words[0])):
+            return None
+        if len(domain) >= 3 and key.startswith(domain[:3]):
+            return None  # ``super7.com.my`` and ``SUPER.SEVEN CASH & CARRY``
+        if len(initials) >= 2 and initials == domain:
+            return None
+    counts: Counter[str] = Counter()
+    for row in rows:
+        counts.update(_WORD.findall(_WEB_ADDRESS.sub(" ", row.text)))
+    for word, n in counts.most_common():
+        if not word[0].isupper() or _NOISE.search(word) or _GENERIC.match(word):
+            continue
+        for domain in sorted(domains):
+            if _key(word) == domain:
+                return word
+            if (
+                word.isupper()
+                and n >= 2
+                and len(domain) > len(word)
+                and domain.startswith(_key(word))
+            ):
+                return word
+    return None
 
 
 @dataclass(frozen=True)
@@ -167,6 +219,7 @@ class _Context:
     first_rows: tuple[int, ...]
     header_end: int | None
     seller_keys: frozenset[str]
+    seller_block: frozenset[int]
 
     @classmethod
     def of(cls, rows: Sequence[Row]) -> _Context:
@@ -191,6 +244,12 @@ class _Context:
                 (i for i, r in enumerate(rows) if i >= 3 and _HEADER_END.search(r.text)), None
             ),
             seller_keys=seller_keys,
+            seller_block=frozenset(
+                j
+                for i, row in enumerate(rows)
+                if _SELLER_HEADING.fullmatch(row.text.strip())
+                for j in range(i + 1, min(len(rows), i + 4))
+            ),
         )
 
 
@@ -211,12 +270,22 @@ def _names_in(text: str) -> list[str]:
         cell = _REG_TAIL.sub("", cell)
         cell = " ".join(cell.split()).strip("<>")
         cell = _SELLER_LABEL.sub("", cell)
+        cell = _NAME_LABEL.sub("", cell)
         cell = _TITLE_WORDS.sub("", cell).strip(" :,-|*")
         cell = re.split(r"\s[-\u2013\u2212|·•]\s", cell)[0].strip(" :,-|*")
+        if (logo := _LOGO_WORD.match(cell)) and not cell[logo.end() :].startswith(logo[1]):
+            cell = cell[logo.end() :]  # same word, spelled differently: a logo
         cell = _LEGAL_TAIL.sub("", cell)
         if _plausible(cell) and not _GENERIC.match(cell):
             out.append(cell)
     return out
+
+
+# ``Name: Lieferant GmbH``: the label of a name field in a sender block.
+_NAME_LABEL = re.compile(r"^(?:name|firma|raison\s+sociale)\s*:\s*", re.IGNORECASE)
+# A logo read as a word right before the same word in the name: ``amazon Amazon Web Services``
+# (the same spelling twice is part of the name: ``SAM SAM TRADING CO``).
+_LOGO_WORD = re.compile(r"^(\w+)\s+(?=\1\b)", re.IGNORECASE)
 
 
 def _plausible(text: str) -> bool:
@@ -266,6 +335,8 @@ def _score(name: str, i: int, last: int, rows: Sequence[Row], ctx: _Context) -> 
         score -= 3.0
     if _SELLER_LABEL.match(row.text) or _key(name) in ctx.seller_keys:
         score += 2.5
+    elif i in ctx.seller_block:
+        score += 2.5  # the rows under a ``Verkäufer`` / ``Seller`` heading
     if any(_LEGAL.search(r.text) for r in rows[max(0, i - 1) : i + 3]):
         score += 1.0
     if any(d in _key(name) or _key(name).startswith(d) for d in ctx.domains if len(d) >= 3):

@@ -25,3 +25,29 @@ def test_booking_id_under_its_label() -> None:
         TextLine("Cash at Hotel", (300, 115, 370, 125)),
     ]
     assert find_invoice_number(group_rows(lines))[0] == "IBZY2087"
+
+
+def test_a_hash_after_the_colon_belongs_to_the_number() -> None:
+    rows = group_rows([TextLine("Invoice No : # BLR_WFLD20151000982590")])
+    assert find_invoice_number(rows)[0] == "#BLR_WFLD20151000982590"
+
+
+def test_a_hash_that_is_the_label_is_not_kept() -> None:
+    assert find_invoice_number(group_rows([TextLine("Invoice #: 4711")]))[0] == "4711"
+    assert find_invoice_number(group_rows([TextLine("# invoice_number_1")]))[0] == (
+        "invoice_number_1"
+    )
+
+
+def test_german_invoice_kinds_before_nr() -> None:
+    for text, number in [
+        ("Handelsrechnung (380)  Nr. 471102  vom  05.06.2018", "471102"),
+        (
+            "Rechnung des Versicherers (575)  Nr. 01.234.567.8-2018-1  vom  06.12.2018",
+            "01.234.567.8-2018-1",
+        ),
+        ("Rechnungskorrektur\xa0Nr.\xa0RK21012345\xa0vom\xa016.09.2018", "RK21012345"),
+        ("Rechnung # RE-20140522/501 vom 22.05.2014", "RE-20140522/501"),
+        ("Beleg-Nr  : RK21012345", "RK21012345"),
+    ]:
+        assert find_invoice_number(group_rows([TextLine(text)]))[0] == number, text

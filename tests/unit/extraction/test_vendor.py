@@ -123,3 +123,94 @@ def test_section_headings_in_the_items_table_are_not_names() -> None:
         "http://www.azure-interior.com",
     )
     assert name == "Azure Interior"
+
+
+def test_a_logo_word_before_the_same_word_is_dropped() -> None:
+    name = vendor_of("amazon  Amazon Web Services Invoice", "Invoice Number: 42183017")
+    assert name == "Amazon Web Services"
+
+
+def test_the_brand_of_the_printed_domain_beats_an_unrelated_legal_name() -> None:
+    name = vendor_of(
+        "Retail Invoice",
+        "Invoice No : 1234567",
+        "Sold By : WS Retail Services Pvt. Ltd.,",
+        "Invoice Date: 20-10-2015",
+        "Grand Total  319.00",
+        "Ordered Through : Flipkart.com  www.flipkart.com/support",
+        "Returns Policy: At Flipkart we try to deliver perfectly each and every time.",
+    )
+    assert name == "Flipkart"
+
+
+def test_an_all_caps_brand_that_begins_the_domain() -> None:
+    name = vendor_of(
+        "PAYMENT RECEIPT",
+        "OYO 4189 Resort Nanganallur",
+        "Grand Total  Rs 1939",
+        "Payment received by OYO",
+        "Oravel Stays Private Limited",
+        "Registered Office: Level 4, Saket, New Delhi - 110017",
+        "Email: contactus@oyorooms.com",
+    )
+    assert name == "OYO"
+
+
+def test_a_name_that_fits_the_domain_is_kept() -> None:
+    name = vendor_of(
+        "QualityHosting AG",
+        "Uferweg 40-42, 63571 Gelnhausen",
+        "www.qualityhosting.de",
+        "Rechnung Nr. 30064443",
+        "Thank you for choosing QualityHosting",
+    )
+    assert name == "QualityHosting AG"
+
+
+def test_a_name_whose_initials_are_the_domain_is_kept() -> None:
+    name = vendor_of(
+        "Amazon Web Services, Inc.",
+        "410 Terry Ave North, Seattle",
+        "https://aws.amazon.com",
+        "Invoice Number: 42183017",
+        "AWS Service Charges  $4.11",
+        "Thanks from AWS",
+    )
+    assert name == "Amazon Web Services, Inc."
+
+
+def test_the_label_of_a_name_field_is_not_part_of_the_name() -> None:
+    name = vendor_of("Verkäufer", "Name: Lieferant GmbH", "Lieferantenstraße 20, 80333 München")
+    assert name == "Lieferant GmbH"
+
+
+def test_the_name_under_a_seller_heading() -> None:
+    name = vendor_of(
+        "Handelsrechnung (380)  Nr. 471102  vom  05.06.2018",
+        "Währung:  EUR",
+        "Verkäufer",
+        "Nummer:  549910",
+        "Muster Handel",
+        "Anschrift:  Musterstr. 12",
+        "Käufer",
+        "Kunden AG Mitte",
+        "Kundenstraße 15",
+    )
+    assert name == "Muster Handel"
+
+
+def test_a_word_printed_twice_in_the_same_spelling_is_part_of_the_name() -> None:
+    name = vendor_of("SAM SAM TRADING CO", "(742016-W)", "67, JLN MEWAH 25/63", "TAX INVOICE")
+    assert name == "SAM SAM TRADING CO"
+
+
+def test_a_name_sharing_the_start_of_the_domain_is_kept() -> None:
+    name = vendor_of(
+        "SUPER.SEVEN CASH & CARRY SDN BHD",
+        "(590150-A)",
+        "PASARAYA BORONG SUPER SEVEN",
+        "http://www.super7.com.my",
+        "TAX INVOICE",
+        "SUPER DEAL  RM5.00",
+    )
+    assert name == "SUPER.SEVEN CASH & CARRY SDN BHD"
