@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import html
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -68,7 +69,7 @@ def invoice_notice(invoice: Invoice, month: Month, month_to_date: Spending) -> O
         subject = f"Please check your invoice{_from(vendor)}: {problem}"
     else:
         subject = f"Invoice{_from(vendor)}: {context['total']}"
-    return _render(f"notice:{invoice.id}", invoice, subject, "notice", context)
+    return _render(f"notice:{invoice.id}", invoice.uploader, subject, "notice", context)
 
 
 def failure_notice(invoice: Invoice, reason: str) -> OutgoingEmail:
@@ -79,20 +80,23 @@ def failure_notice(invoice: Invoice, reason: str) -> OutgoingEmail:
         "filename": invoice.original_filename,
         "reason": reason,
     }
-    return _render(
-        f"notice:{invoice.id}", invoice, "We could not read your invoice", "failed", context
-    )
+    subject = "We could not read your invoice"
+    return _render(f"notice:{invoice.id}", invoice.uploader, subject, "failed", context)
 
 
 def confirmation_request(uploader: Uploader, link: str) -> OutgoingEmail:
     """Double opt-in: the first email to an address asks it to confirm before any notice."""
     context = {"name": uploader.name, "link": link}
-    return OutgoingEmail(
-        key=f"confirm:{uploader.email}",
-        to=uploader,
-        subject="Confirm your address to receive your Billify results",
-        text=_templates.get_template("confirm.txt.j2").render(context),
-        html=_templates.get_template("confirm.html.j2").render(context),
+    subject = "Confirm your address to receive your Billify results"
+    return _render(f"confirm:{uploader.email}", uploader, subject, "confirm", context)
+
+
+def confirmation_page(email: str, released: int) -> str:
+    """The page the double opt-in link opens."""
+    return (
+        "<!doctype html><meta charset=utf-8><title>Billify</title>"
+        f"<p>Thank you: {html.escape(email)} is confirmed. "
+        f"{released} held notice(s) are on their way.</p>"
     )
 
 
@@ -127,13 +131,13 @@ def monthly_report(
     if chart:
         attachments.insert(0, Attachment("spending.png", chart, "image/png", CHART_CID))
     totals = ", ".join(t.text for t in _totals(spending)) or "nothing counted"
-    return OutgoingEmail(
-        key=f"report:{month}:{spending.uploader.email}",
-        to=spending.uploader,
-        subject=f"Your expenses for {month.label}: {totals}",
-        text=_templates.get_template("report.txt.j2").render(context),
-        html=_templates.get_template("report.html.j2").render(context),
-        attachments=tuple(attachments),
+    return _render(
+        f"report:{month}:{spending.uploader.email}",
+        spending.uploader,
+        f"Your expenses for {month.label}: {totals}",
+        "report",
+        context,
+        tuple(attachments),
     )
 
 
@@ -270,12 +274,19 @@ def _from(vendor: str | None) -> str:
 
 
 def _render(
-    key: str, invoice: Invoice, subject: str, template: str, context: dict[str, Any]
+    key: str,
+    to: Uploader,
+    subject: str,
+    template: str,
+    context: dict[str, Any],
+    attachments: tuple[Attachment, ...] = (),
 ) -> OutgoingEmail:
+    """One email from the text and HTML variants of ``template``."""
     return OutgoingEmail(
         key=key,
-        to=invoice.uploader,
+        to=to,
         subject=subject,
         text=_templates.get_template(f"{template}.txt.j2").render(context),
         html=_templates.get_template(f"{template}.html.j2").render(context),
+        attachments=attachments,
     )

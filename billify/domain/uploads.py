@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from email_validator import EmailNotValidError, validate_email
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# A whole upload request: the file plus room for the name, email and multipart framing.
+MAX_REQUEST_BYTES = MAX_UPLOAD_BYTES + 64 * 1024
 MAX_NAME_LENGTH = 200
 MAX_EMAIL_LOCAL_PART = 64
 

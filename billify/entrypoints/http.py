@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import logging
 import math
 import sqlite3
@@ -28,9 +27,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import billify
 from billify.bootstrap import Billify
+from billify.domain import notifications
 from billify.domain.corrections import CORRECTABLE_FIELDS, InvalidCorrection
 from billify.domain.models import Invoice, InvoiceStatus
-from billify.domain.uploads import MAX_UPLOAD_BYTES, UploadRejected, validate_upload
+from billify.domain.uploads import (
+    MAX_REQUEST_BYTES,
+    MAX_UPLOAD_BYTES,
+    UploadRejected,
+    validate_upload,
+)
 from billify.entrypoints import web
 from billify.services import NotCorrectable, correct_invoice
 
@@ -44,8 +49,6 @@ _api_key = APIKeyHeader(
 _PUBLIC_PATHS = frozenset(
     {"/health", "/confirm", "/docs", "/docs/oauth2-redirect", "/openapi.json"}
 )
-# Room for the name, email and multipart framing around a file of the maximum size.
-_MAX_BODY_BYTES = MAX_UPLOAD_BYTES + 64 * 1024
 
 
 class ErrorBody(BaseModel):
@@ -187,7 +190,7 @@ def create_app(
     async def guard(request: Request, call_next: Any) -> Any:
         """Before any body is read: refuse oversized bodies, unknown keys, callers over limit."""
         length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > _MAX_BODY_BYTES:
+        if length and length.isdigit() and int(length) > MAX_REQUEST_BYTES:
             return _error(413, "too_large", f"file is larger than {MAX_UPLOAD_BYTES} bytes", "file")
         request.state.caller = None
         if keys.enabled and request.url.path not in _PUBLIC_PATHS:
@@ -287,11 +290,7 @@ def create_app(
         confirmed = app.confirm_recipient(token)
         if confirmed is None:
             return _error(404, "not_found", "this link is unknown or was already used")
-        return HTMLResponse(
-            "<!doctype html><meta charset=utf-8><title>Billify</title>"
-            f"<p>Thank you: {html.escape(confirmed.email)} is confirmed. "
-            f"{confirmed.released} held notice(s) are on their way.</p>"
-        )
+        return HTMLResponse(notifications.confirmation_page(confirmed.email, confirmed.released))
 
     @api.get("/health")
     def health() -> dict[str, Any]:

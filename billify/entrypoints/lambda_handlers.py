@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import html
 import json
 import logging
 from collections.abc import Callable
@@ -36,16 +35,19 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from billify.adapters.aws.dynamodb import InvoiceConflict
 from billify.bootstrap import Billify, build_aws
 from billify.config import AwsSettings
+from billify.domain import notifications
 from billify.domain.reports import Month
-from billify.domain.uploads import MAX_UPLOAD_BYTES, UploadRejected, validate_upload
+from billify.domain.uploads import (
+    MAX_REQUEST_BYTES,
+    MAX_UPLOAD_BYTES,
+    UploadRejected,
+    validate_upload,
+)
 from billify.entrypoints.http import ErrorBody, InvoiceOut, UploadAccepted
 from billify.ports import InvoiceMessage
 
 log = logging.getLogger(__name__)
 logging.getLogger("billify").setLevel(logging.INFO)
-
-# Room for the name, email and multipart framing around a file of the maximum size.
-_MAX_BODY_BYTES = MAX_UPLOAD_BYTES + 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -126,11 +128,7 @@ def confirm_recipient(event: dict[str, Any], context: object) -> dict[str, Any]:
     confirmed = runtime().app.confirm_recipient(token) if 0 < len(token) <= 128 else None
     if confirmed is None:
         return _error(404, "not_found", "this link is unknown or was already used")
-    page = (
-        "<!doctype html><meta charset=utf-8><title>Billify</title>"
-        f"<p>Thank you: {html.escape(confirmed.email)} is confirmed. "
-        f"{confirmed.released} held notice(s) are on their way.</p>"
-    )
+    page = notifications.confirmation_page(confirmed.email, confirmed.released)
     return {
         "statusCode": 200,
         "headers": {"Content-Type": "text/html; charset=utf-8"},
@@ -186,7 +184,7 @@ def _multipart_form(event: dict[str, Any]) -> _Form:
         raise _BadRequest("the body is not valid base64") from error
     if body is None:
         body = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else bytes(raw)
-    if len(body) > _MAX_BODY_BYTES:
+    if len(body) > MAX_REQUEST_BYTES:
         raise UploadRejected("file", f"file is larger than {MAX_UPLOAD_BYTES} bytes", status=413)
     return _parse_parts(body, params[b"boundary"])
 

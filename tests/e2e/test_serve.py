@@ -9,8 +9,7 @@ import os
 import re
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,7 +17,8 @@ import httpx
 import pytest
 
 from tests.conftest import REPO
-from tests.smtp_server import RecordingHandler, free_port, smtp_server
+from tests.processes import billify_serve, wait_for
+from tests.smtp_server import RecordingHandler, smtp_server
 
 pytestmark = pytest.mark.slow
 
@@ -28,14 +28,6 @@ UPLOADS = [
     ("images/001.jpg", "ana@example.com"),
     ("images/002.jpg", "bo@example.com"),
 ]
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -58,31 +50,8 @@ def environment(tmp_path: Path, smtp: tuple[RecordingHandler, int]) -> dict[str,
 
 @pytest.fixture
 def server(environment: dict[str, str], tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    log = (tmp_path / "serve.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "billify.entrypoints.cli", "serve", "--port", str(port)],
-        env=environment,
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        assert process.poll() is None, (tmp_path / "serve.log").read_text()
-        try:
-            return httpx.get(f"{base}/health", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    try:
-        wait_for(healthy, 60, "billify serve to answer")
+    with billify_serve(environment, tmp_path / "serve.log") as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(30)
-        log.close()
 
 
 def labels(shared: Path) -> dict[str, Decimal]:

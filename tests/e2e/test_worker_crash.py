@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
@@ -22,32 +21,21 @@ from billify.config import Settings
 from billify.domain.models import InvoiceStatus
 from tests.conftest import REPO, png_bytes
 from tests.fakes import FakeExtractor
-from tests.smtp_server import RecordingHandler, free_port, smtp_server
+from tests.processes import billify_serve, wait_for
+from tests.smtp_server import RecordingHandler, smtp_server
 
 pytestmark = pytest.mark.slow
 INVOICES = 200
 
 
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
-
-
-def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, *args],
+        [sys.executable, str(REPO / "tests/e2e/slow_worker.py")],
         env=env,
         cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-
-
-def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return start([str(REPO / "tests/e2e/slow_worker.py")], env)
 
 
 def notices(handler: RecordingHandler) -> Counter[str]:
@@ -57,7 +45,6 @@ def notices(handler: RecordingHandler) -> Counter[str]:
 def test_sigkill_during_a_burst_loses_nothing_and_doubles_nothing(tmp_path: Path) -> None:
     markers = tmp_path / "markers"
     markers.mkdir()
-    port = free_port()
     with smtp_server() as (handler, smtp_port):
         env = {
             **os.environ,
@@ -71,48 +58,19 @@ def test_sigkill_during_a_burst_loses_nothing_and_doubles_nothing(tmp_path: Path
             "EXTRACT_SECONDS": "0.02",
             "PYTHONPATH": str(REPO),
         }
-        api = start(["-m", "billify.entrypoints.cli", "serve", "--port", str(port)], env)
         first = start_worker(env)
-        base = f"http://127.0.0.1:{port}"
         try:
-            wait_for(lambda: _healthy(base), 30, "the API")
-            contents = [png_bytes(10 + n % 100, 10 + n // 100) for n in range(INVOICES)]
-            with httpx.Client(base_url=base, timeout=30) as client, ThreadPoolExecutor(8) as pool:
-                burst = pool.map(
-                    lambda c: client.post(
-                        "/upload-invoice",
-                        data={"name": "Ana", "email": "ana@example.com"},
-                        files={"file": ("r.png", c, "image/png")},
-                    ),
-                    contents,
-                )
-                # Mid-burst, and while a document is being extracted: SIGKILL.
-                wait_for(lambda: len(handler.received()) >= 40, 60, "the first notices")
-                started = len(list(markers.iterdir()))
-                wait_for(lambda: len(list(markers.iterdir())) > started, 30, "an extraction")
-                first.send_signal(signal.SIGKILL)
-                first.wait(10)
-                responses = list(burst)
-            assert [r.status_code for r in responses] == [202] * INVOICES
-            expected = {
-                r.json()["id"]: Decimal(len(c)) / 100
-                for r, c in zip(responses, contents, strict=True)
-            }
-            assert len(expected) == INVOICES
-            assert len(handler.received()) < INVOICES
-
-            second = start_worker(env)
-            try:
-                wait_for(lambda: len(handler.received()) >= INVOICES, 180, "every notice")
-                time.sleep(3)  # past the visibility timeout: a stray redelivery would show
-            finally:
-                second.send_signal(signal.SIGTERM)
-                second.wait(10)
+            with billify_serve(env, tmp_path / "serve.log") as base:
+                expected = burst_and_kill(base, handler, markers, first)
+                second = start_worker(env)
+                try:
+                    wait_for(lambda: len(handler.received()) >= INVOICES, 180, "every notice")
+                    time.sleep(3)  # past the visibility timeout: a stray redelivery would show
+                finally:
+                    second.send_signal(signal.SIGTERM)
+                    second.wait(10)
         finally:
             first.kill()
-            api.terminate()
-            api.wait(30)
-
         assert notices(handler) == Counter({f"notice:{i}": 1 for i in expected})
     app = build_local(Settings(data_dir=tmp_path / "data"), extractor=FakeExtractor())
     for invoice_id, total in expected.items():
@@ -122,8 +80,32 @@ def test_sigkill_during_a_burst_loses_nothing_and_doubles_nothing(tmp_path: Path
     assert app.queue.depth() == {"visible": 0, "in_flight_or_delayed": 0, "dead": 0}
 
 
-def _healthy(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/health", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
+def burst_and_kill(
+    base: str, handler: RecordingHandler, markers: Path, worker: subprocess.Popen[bytes]
+) -> dict[str, Decimal]:
+    """Upload INVOICES files at once; mid-burst, while a document is being extracted, SIGKILL
+    the worker. Returns each accepted invoice's id and expected total."""
+    contents = [png_bytes(10 + n % 100, 10 + n // 100) for n in range(INVOICES)]
+    with httpx.Client(base_url=base, timeout=30) as client, ThreadPoolExecutor(8) as pool:
+        burst = pool.map(
+            lambda c: client.post(
+                "/upload-invoice",
+                data={"name": "Ana", "email": "ana@example.com"},
+                files={"file": ("r.png", c, "image/png")},
+            ),
+            contents,
+        )
+        wait_for(lambda: len(handler.received()) >= 40, 60, "the first notices")
+        started = len(list(markers.iterdir()))
+        wait_for(lambda: len(list(markers.iterdir())) > started, 30, "an extraction")
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+        responses = list(burst)
+    assert worker.returncode == -signal.SIGKILL
+    assert [r.status_code for r in responses] == [202] * INVOICES
+    expected = {
+        r.json()["id"]: Decimal(len(c)) / 100 for r, c in zip(responses, contents, strict=True)
+    }
+    assert len(expected) == INVOICES
+    assert len(handler.received()) < INVOICES
+    return expected

@@ -18,8 +18,7 @@ import pytest
 
 from billify.domain.access import hash_key, new_key
 from tests.conftest import REPO
-from tests.e2e.test_serve import wait_for
-from tests.smtp_server import free_port
+from tests.processes import billify_serve
 
 pytestmark = pytest.mark.slow
 
@@ -40,31 +39,8 @@ def environment(tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 def server(environment: dict[str, str], tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    log_path = tmp_path / "serve.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "billify.entrypoints.cli", "serve", "--port", str(port)],
-            env=environment,
-            cwd=REPO,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-
-        def healthy() -> bool:
-            assert process.poll() is None, log_path.read_text()
-            try:
-                return httpx.get(f"{base}/health", timeout=1).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        try:
-            wait_for(healthy, 60, "billify serve to answer")
-            yield base
-        finally:
-            process.terminate()
-            process.wait(30)
+    with billify_serve(environment, tmp_path / "serve.log") as base:
+        yield base
 
 
 def test_upload_correct_and_list_in_a_real_browser(
