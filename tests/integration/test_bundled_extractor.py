@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +98,21 @@ def test_rejects_undecodable_input(
 ) -> None:
     with pytest.raises(UnreadableDocument):
         extractor.extract(data, media_type)
+
+
+@pytest.mark.slow
+def test_a_seller_printed_only_in_a_picture_is_read_by_ocr(
+    extractor: BundledExtractor, shared_data: Path
+) -> None:
+    # saeco.pdf: a digital invoice whose letterhead (logo, seller, address) is an image
+    root = shared_data / "invoice2data"
+    text_only = BundledExtractor(replace(extractor.settings, image_text_below=0.0))
+
+    result = extractor.extract((root / "saeco.pdf").read_bytes(), "application/pdf")
+    without_pictures = text_only.extract((root / "saeco.pdf").read_bytes(), "application/pdf")
+
+    assert result.source == "pdf-text+ocr"
+    assert result.vendor is not None and "saeco" in result.vendor.lower()
+    assert result.confidence["vendor"] > without_pictures.confidence.get("vendor", 0.0)
+    assert without_pictures.source == "pdf-text"
+    _check(_entry(root / "manifest.jsonl", "saeco.pdf"), result.to_json(), ("total", "date"))

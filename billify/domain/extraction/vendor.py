@@ -162,10 +162,21 @@ def find_vendor(rows: Sequence[Row]) -> VendorGuess:
     if best is None or best[0] <= 0:
         return VendorGuess(None, 0.0)
     score, name, index = best
-    brand = _brand_of_domain(name, rows, context.domains)
+    brand = _domain_core(name, context.domains) or _brand_of_domain(name, rows, context.domains)
     if brand is not None:
         return VendorGuess(brand, 0.6, index)
     return VendorGuess(name, max(0.1, min(0.95, score / 6)), index)
+
+
+def _domain_core(name: str, domains: frozenset[str]) -> str | None:
+    """``Free`` for ``Free SAS`` on a document from ``free.fr``: a one-word name without its
+    company form when that word is exactly the name the business trades under on the web
+    (longer names are kept whole: ``LEE WAH FLORIST SDN BHD`` is how that shop signs)."""
+    core = _LEGAL_FORM.sub(" ", name)
+    core = " ".join(core.split()).strip(" ,.&-")
+    if core != name.strip() and " " not in core and _key(core) in domains and len(core) >= 3:
+        return core
+    return None
 
 
 _WEB_ADDRESS = re.compile(
@@ -337,7 +348,9 @@ def _score(name: str, i: int, last: int, rows: Sequence[Row], ctx: _Context) -> 
         score += 2.5
     elif i in ctx.seller_block:
         score += 2.5  # the rows under a ``Verkäufer`` / ``Seller`` heading
-    if any(_LEGAL.search(r.text) for r in rows[max(0, i - 1) : i + 3]):
+    if has_form and _LEGAL.search(row.text):
+        score += 2.5  # the legal notice itself: "ACME SAS au capital de ... RCS Paris"
+    elif any(_LEGAL.search(r.text) for r in rows[max(0, i - 1) : i + 3]):
         score += 1.0
     if any(d in _key(name) or _key(name).startswith(d) for d in ctx.domains if len(d) >= 3):
         score += 1.5

@@ -156,7 +156,7 @@ def test_an_all_caps_brand_that_begins_the_domain() -> None:
     assert name == "OYO"
 
 
-def test_a_name_that_fits_the_domain_is_kept() -> None:
+def test_a_one_word_name_that_is_the_domain_loses_its_company_form() -> None:
     name = vendor_of(
         "QualityHosting AG",
         "Uferweg 40-42, 63571 Gelnhausen",
@@ -164,7 +164,33 @@ def test_a_name_that_fits_the_domain_is_kept() -> None:
         "Rechnung Nr. 30064443",
         "Thank you for choosing QualityHosting",
     )
-    assert name == "QualityHosting AG"
+    assert name == "QualityHosting"
+
+
+def test_a_longer_name_that_fits_the_domain_is_kept_whole() -> None:
+    name = vendor_of(
+        "LEE WAH FLORIST SDN BHD",
+        "(123456-X)",
+        "NO 12, JALAN BUNGA RAYA, 50000 KUALA LUMPUR",
+        "www.leewahflorist.com",
+        "TAX INVOICE",
+    )
+    assert name == "LEE WAH FLORIST SDN BHD"
+
+
+def test_the_legal_notice_names_the_seller_over_a_department_on_top() -> None:
+    name = vendor_of(
+        "Free Service Abonné",
+        "75371 Paris Cedex 08",
+        "de Lattre Alexis",
+        "35 RUE du logiciel libre",
+        "Facture n°562044387 du 02 Juillet 2015",
+        "Total facture  24.99  5.00  29.99",
+        "Au verso, vous trouverez le détail de votre facture Free",
+        "Posez vos questions à l'adresse suivante : http://www.free.fr/assistance/",
+        "Free SAS au capital de 3.441.812 Euros - B 421 938 861 RCS Paris",
+    )
+    assert name == "Free"
 
 
 def test_a_name_whose_initials_are_the_domain_is_kept() -> None:
