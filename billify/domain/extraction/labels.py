@@ -50,7 +50,7 @@ _CHANGE = _rx(r"\bchange\b|\bchg\b|^\W*ch\W*$|\bbaki\b|kembali|r[üu]ckgeld|wiss
 _TENDERED = _rx(
     r"\b(?:cash|tunai|tendered|tender|paid|payment|bayar|card|visa|master\s?card|mastercard|"
     r"amex|debit|credit\s*card|e-?wallet|received|bezahlt|betaald|esp[eè]ces|pay[eé]|"
-    r"gegeben|contant|pin)\b"
+    r"gegeben|contant|pin|accepted)\b"
 )
 _PREPAID = _rx(r"\b(?:prepaid|paid\s+amount|amount\s+paid|already\s+paid|deposit|anzahlung)\b")
 _ROUNDED_TOTAL = _rx(
@@ -79,6 +79,7 @@ _STRONG_TOTAL = _rx(
     rf"|(?:{_TOTAL_WORD})[^0-9]*(?:{_INCL})|gesamtbetrag|endbetrag|rechnungsbetrag|bruttobetrag"
     rf"|(?:{_TOTAL_WORD})\s*brutto|totaal\s*(?:te\s+betalen)?|montant\s+ttc|total\s+ttc|"
     r"invoice\s+total|total\s+(?:for|of)\s+this|amount\s+payable"
+    rf"|\ba[mn]ount\s+(?:{_INCL})\.?\s*(?:{_TAX_WORD})"  # ``Amount incl. GST``
 )
 _DUE = _rx(
     r"amount\s+due|balance\s+due|\bdue\b|payable|to\s+pay|te\s+betalen|zu\s+zahlen|[àa]\s+payer"
@@ -117,7 +118,10 @@ _SIMPLE_KINDS = (
 )
 
 
-_TAX_INCLUDED = _rx(rf"includ(?:es|ed)\b.*(?:{_TAX_WORD})|%.*(?:{_TAX_WORD})\s+includ")
+_TAX_INCLUDED = _rx(
+    rf"includ(?:es|ed)\b.*(?:{_TAX_WORD})|%.*(?:{_TAX_WORD})\s+includ"
+    rf"|\binc\.?\s*\d+(?:\.\d+)?\s*%\s*(?:{_TAX_WORD})"  # ``INC 6% GST``
+)
 
 
 def _classify_total_or_tax(text: str) -> Label | None:

@@ -44,7 +44,7 @@ _NOISE = re.compile(
     re.IGNORECASE,
 )
 _ADDRESS = re.compile(
-    r"\bjalan\b|\bjln\b|\blot\b|\btaman\b|\bstreet\b|\broad\b|\bavenue\b|stra(?:ss|ß)e|"
+    r"\bja[il1]an\b|\bjln\b|\blot\b|\btaman\b|\bstreet\b|\broad\b|\bavenue\b|stra(?:ss|ß)e|"
     r"\bstr\.|[a-zäöü]str\.?\s*\d|\brue\b|postfach|\bfloor\b|\blevel\b|\bbatu\b|\bkm\b|\d{5}|\bseksyen\b|\bsek\b|"
     r"\bbandar\b|\blorong\b|\bpersiaran\b|\bkampung\b|\bkg\b|\bmukim\b|\bplaza\b|\bblock\b|"
     r"\bblok\b|\bno\.?\s*\d|\bselangor\b|\bjohor\b|\bkedah\b|\bperak\b|\bpahang\b|\bmelaka\b|"
@@ -90,6 +90,10 @@ _SELLER_LABEL_IN_ROW = re.compile(
     r"verk[äa]ufer|lieferant|leverancier|fournisseur|vendeur|titulaire\s+du\s+compte|"
     r"payable\s+to|in\s+favou?r\s+of)\s*:\s*(\S.*)$",
     re.IGNORECASE,
+)
+# ``Owned by : SANYU SUPPLY SDN BHD`` under the shop's own name: the owner, not the shop.
+_OWNER_LABEL = re.compile(
+    r"\b(?:owned|operated|managed|franchised)\s+by\b\s*:?|\bmilik\b\s*:?", re.IGNORECASE
 )
 _LEGAL = re.compile(
     r"capital|\brcs\b|siret|siège|handelsregister|registergericht|\bhrb\b|vorstand|"
@@ -231,6 +235,7 @@ class _Context:
     header_end: int | None
     seller_keys: frozenset[str]
     seller_block: frozenset[int]
+    owner_rows: frozenset[int]
 
     @classmethod
     def of(cls, rows: Sequence[Row]) -> _Context:
@@ -261,6 +266,12 @@ class _Context:
                 if _SELLER_HEADING.fullmatch(row.text.strip())
                 for j in range(i + 1, min(len(rows), i + 4))
             ),
+            owner_rows=frozenset(
+                j
+                for i, row in enumerate(rows)
+                if (owner := _OWNER_LABEL.search(row.text))
+                for j in ([i] if row.text[owner.end() :].strip() else []) + [i + 1]
+            ),
         )
 
 
@@ -277,6 +288,7 @@ def _names_in(text: str) -> list[str]:
         cells.insert(0, " ".join(cells))
     cells += [m.group(1) for c in cells if (m := _SELLER_LABEL_IN_ROW.search(c))]
     for cell in cells:
+        cell = _UNCLOSED_BRANCH.sub(r"(\1)", cell)
         cell = _REG_NUMBER.sub(" ", cell)
         cell = _REG_TAIL.sub("", cell)
         cell = " ".join(cell.split()).strip("<>")
@@ -292,6 +304,8 @@ def _names_in(text: str) -> list[str]:
     return out
 
 
+# ``COSWAY (M SDN BHD``: OCR often loses the bracket closing a short country/state mark.
+_UNCLOSED_BRANCH = re.compile(r"\(([A-Z]{1,3})(?=\s+(?:SDN|BHD|S/B|PTE|PVT|LTD)\b)")
 # ``Name: Lieferant GmbH``: the label of a name field in a sender block.
 _NAME_LABEL = re.compile(r"^(?:name|firma|raison\s+sociale)\s*:\s*", re.IGNORECASE)
 # A logo read as a word right before the same word in the name: ``amazon Amazon Web Services``
@@ -344,6 +358,8 @@ def _score(name: str, i: int, last: int, rows: Sequence[Row], ctx: _Context) -> 
         score -= 1.5
     if i in ctx.customer_rows:
         score -= 3.0
+    if i in ctx.owner_rows:
+        score -= 2.0  # the company that owns the shop named above it
     if _SELLER_LABEL.match(row.text) or _key(name) in ctx.seller_keys:
         score += 2.5
     elif i in ctx.seller_block:

@@ -46,6 +46,14 @@ def test_finds_amounts_in_a_receipt_row_but_not_times_or_dates() -> None:
     assert values == [Decimal("33.92")]
 
 
+def test_a_tax_code_stuck_to_an_amount_with_cents_is_not_part_of_it() -> None:
+    assert [t.value for t in find_amounts("CASH 100.00C  4.30SR")] == [
+        Decimal("100.00"),
+        Decimal("4.30"),
+    ]
+    assert find_amounts("16GB  100.00Cash") == []  # a word, not a code: not an amount
+
+
 def test_percentages_are_not_amounts() -> None:
     assert [t.value for t in find_amounts("GST 6%  0.80")] == [Decimal("0.80")]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from billify.domain.extraction import extract_fields
-from billify.domain.extraction.labels import Kind, classify
+from billify.domain.extraction.labels import Kind, Label, classify
 from tests.unit.extraction.test_fields import receipt
 
 
@@ -77,3 +77,33 @@ def test_ocr_misreadings_of_total() -> None:
         assert label is not None and label.kind is Kind.TOTAL, text
     sub = classify("SUBIUIAL")
     assert sub is not None and sub.kind is Kind.SUBTOTAL
+
+
+def test_cash_with_a_tax_code_stuck_to_it_and_tax_included_in_the_subtotal() -> None:
+    # "100.00C": a tax code glued to the amount; "INC 6% GST": already in the subtotal
+    lines = receipt(
+        "SECRET RECIPE",
+        ("LARGE / ICE TEA", "4.30"),
+        ("SUBTOTAL", "28.70"),
+        ("RM CASH", "100.00C"),
+        ("CHANGE", "71.30"),
+        ("INC 6% GST", "1.62"),
+    )
+    assert extract_fields(lines).total == Decimal("28.70")
+
+
+def test_the_amount_accepted_less_change_is_what_was_paid() -> None:
+    lines = receipt(
+        "PARKING",
+        ("Amount Incl. GST", "5.00 RM"),
+        ("Accepted total", "10.00 RM"),
+        ("Change", "5.00 RM"),
+        ("GST 6%", "0.28 RM"),
+    )
+    assert extract_fields(lines).total == Decimal("5.00")
+
+
+def test_labels_of_tax_included_amounts_and_tendered_totals() -> None:
+    assert classify("INC 6% GST") == Label(Kind.TAX, 0.8)
+    assert classify("Amount Incl. GST") == Label(Kind.TOTAL, 1.0)
+    assert classify("Accepted total") == Label(Kind.TENDERED, 1.0)

@@ -240,3 +240,37 @@ def test_a_name_sharing_the_start_of_the_domain_is_kept() -> None:
         "SUPER DEAL  RM5.00",
     )
     assert name == "SUPER.SEVEN CASH & CARRY SDN BHD"
+
+
+def test_the_shop_above_its_owner_is_the_vendor() -> None:
+    name = vendor_of(
+        "SANYU STATIONERY SHOP",
+        "NO. 31G&33G, JALAN SETIA INDAH X ,U13/X",
+        "40170 SETIA ALAM",
+        "GST ID No: 001531760640  TAX INVOICE",
+        "Owned By :",
+        "SANYU SUPPLY SDN BHD (1135772-K)",
+        "CASH SALES COUNTER",
+    )
+    assert name == "SANYU STATIONERY SHOP"
+
+
+def test_a_bracket_lost_by_ocr_after_a_short_mark_is_restored() -> None:
+    name = vendor_of(
+        "COSWAY (M SDN BHD E0118-A)",
+        "2nd Floor, Wisma Cosway, Jalan Raja Chulan,",
+        "50200 Kuala Lumpur, Malaysia.",
+        "GST REGISTRATION NO:000743903232",
+    )
+    assert name == "COSWAY (M) SDN BHD"
+
+
+def test_a_misread_jalan_is_still_an_address() -> None:
+    name = vendor_of(
+        "TAX INVOICE",
+        "BHPetrol Subang Airport",
+        "Jaian Lapangan Terbang Subang",
+        "47200 Subang",
+        "CO. REG. NO: 000948487-V",
+    )
+    assert name == "BHPetrol Subang Airport"
