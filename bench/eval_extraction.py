@@ -2,10 +2,12 @@
 
 usage: python bench/eval_extraction.py [--limit N] [--sets sroie-train,invoice2data,zugferd]
                                        [--predictions DIR] [--check-scorer] [--ocr-cache DIR]
+                                       [--ocr KNOB=VALUE ...]
 Prints each set's table (per-field accuracy, median seconds per document) and the peak RSS.
 With --check-scorer, also runs ../shared/tools/score.py on the written predictions and checks
 that it agrees with billify.evaluation. With --ocr-cache, OCR results are kept in DIR and reused
-(for iterating on the field rules in seconds; the timings then measure no OCR).
+(for iterating on the field rules in seconds; the timings then measure no OCR). --ocr sets one
+of the OcrSettings knobs (``--ocr det_limit=800``) to measure its effect.
 """
 
 from __future__ import annotations
@@ -17,14 +19,16 @@ import resource
 import subprocess
 import sys
 import tempfile
+from dataclasses import fields, replace
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from PIL import Image  # noqa: E402
 
-from billify.adapters.local.bundled_extractor import BundledExtractor  # noqa: E402
+from billify.adapters.local.bundled_extractor import BundledExtractor, OcrSettings  # noqa: E402
 from billify.domain.extraction import TextLine  # noqa: E402
 from billify.evaluation import EvaluationReport, evaluate  # noqa: E402
 
@@ -40,10 +44,16 @@ def main() -> int:
     parser.add_argument("--predictions", type=Path, default=None)
     parser.add_argument("--check-scorer", action="store_true")
     parser.add_argument("--ocr-cache", type=Path, default=None)
+    parser.add_argument("--ocr", action="append", default=[], metavar="KNOB=VALUE")
     args = parser.parse_args()
+    settings = _ocr_settings(args.ocr)
     out_dir = args.predictions or Path(tempfile.mkdtemp(prefix="billify-eval-"))
     out_dir.mkdir(parents=True, exist_ok=True)
-    extractor = CachedOcrExtractor(args.ocr_cache) if args.ocr_cache else BundledExtractor()
+    extractor = (
+        CachedOcrExtractor(args.ocr_cache, settings)
+        if args.ocr_cache
+        else BundledExtractor(settings)
+    )
     agree = True
     for name in args.sets.split(","):
         manifest = DATA / name / "manifest.jsonl"
@@ -66,8 +76,8 @@ class CachedOcrExtractor(BundledExtractor):
     """The bundled extractor with each page's OCR lines kept on disk, keyed by the page's
     pixels and the OCR settings: the field rules run on exactly what OCR read before."""
 
-    def __init__(self, cache: Path) -> None:
-        super().__init__()
+    def __init__(self, cache: Path, settings: OcrSettings) -> None:
+        super().__init__(settings)
         self.cache = cache
         self.cache.mkdir(parents=True, exist_ok=True)
 
@@ -90,6 +100,19 @@ class CachedOcrExtractor(BundledExtractor):
         lines = super().ocr_lines(image, page)
         path.write_text(json.dumps([[ln.text, ln.box, ln.confidence] for ln in lines]), "utf-8")
         return lines
+
+
+def _ocr_settings(assignments: list[str]) -> OcrSettings:
+    """OcrSettings with ``knob=value`` overrides, each value of the knob's own type."""
+    defaults = OcrSettings()
+    changes: dict[str, Any] = {}
+    for assignment in assignments:
+        knob, _, value = assignment.partition("=")
+        if knob not in {f.name for f in fields(OcrSettings)}:
+            raise SystemExit(f"--ocr: no such knob {knob!r}")
+        kind = type(getattr(defaults, knob))
+        changes[knob] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
+    return replace(defaults, **changes)
 
 
 def _scorer_agrees(

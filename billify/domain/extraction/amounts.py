@@ -23,7 +23,8 @@ _TOKEN_RE = re.compile(
     (?P<neg>[-\u2212\u2013(]\s*)?
     (?P<cur>(?:{_CURRENCY_WORDS})\s?)?
     (?P<neg2>[-\u2212\u2013]\s?)?
-    (?P<num>\d{{1,3}}(?:[.,'\u2019\u00a0\u202f ]\d{{3}})+(?:[.,]\d{{1,2}})?
+    (?P<num>\d{{1,5}}\s{{1,3}}\.\d{{2}}(?!\d)  # OCR split ``15.15`` in two: ``15  .15``
+        |\d{{1,3}}(?:[.,'\u2019\u00a0\u202f ]\d{{3}})+(?:[.,]\d{{1,2}})?
         |\d+(?:[.,]\d{{1,2}})?|(?<=[\sM$€£])\.\d{{2}})
     (?P<tail>\s?(?:[-\u2212\u2013)]))?
     (?![\w,./:-]*\d)
@@ -134,11 +135,14 @@ def _valid_groups(integer: str, group_mark: str) -> bool:
     return 1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
 
 
+_SPLIT_CENTS = re.compile(r"(\d)\s+(\.\d{2})(?!\d)")
+
+
 def find_amounts(text: str) -> list[AmountToken]:
     """Every amount-looking token in ``text``, left to right."""
     found: list[AmountToken] = []
     for match in _TOKEN_RE.finditer(text):
-        raw = match.group(0)
+        raw = _SPLIT_CENTS.sub(r"\1\2", match.group(0))
         value = parse_amount(raw)
         if value is None:
             continue
@@ -157,5 +161,5 @@ def find_amounts(text: str) -> list[AmountToken]:
 
 
 def _decimals_of(number: str) -> int:
-    m = re.search(r"[.,](\d{1,2})$", number)
+    m = re.search(r"[.,](\d{1,2})$", _SPLIT_CENTS.sub(r"\1\2", number))
     return len(m.group(1)) if m else 0

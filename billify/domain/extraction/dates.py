@@ -94,6 +94,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"(\d{{4}}|\d{{2}})(?:(?!\d)|{_TIME_NEXT})"
         ),
     ),
+    # glued to the number before it (``C02102772`` + ``9/2/2017``): found by trying every
+    # start, so an impossible ``29/2/2017`` gives way to ``9/2/2017``; ranked lower
+    ("dmy_glued", re.compile(r"(?<=[A-Za-z0-9])(\d{1,2})([-/.])(\d{1,2})\2(\d{4})(?!\d)")),
 )
 
 
@@ -137,9 +140,9 @@ def find_dates(text: str) -> list[DateMatch]:
                         readings,
                         m.start(),
                         m.end(),
-                        kind in ("dmy", "loose"),
+                        kind in ("dmy", "loose", "dmy_glued"),
                         evidence,
-                        loose=kind == "loose",
+                        loose=kind in ("loose", "dmy_glued"),
                     )
                 )
                 pos = m.end()
@@ -154,7 +157,7 @@ def _readings(kind: str, g: tuple[str | None, ...]) -> tuple[dt.date, ...]:
         return _valid([(int(parts[0]), int(parts[1]), int(parts[2]))])
     if kind == "compact_dmy":
         return _valid([(int(parts[2]), int(parts[1]), int(parts[0]))])
-    if kind == "dmy":
+    if kind in ("dmy", "dmy_glued"):
         a, b, year = int(parts[0]), int(parts[2]), _year(parts[3])
         return _valid([(year, b, a), (year, a, b)])
     if kind == "loose":  # one of the two separators is a real one, the other may be a space

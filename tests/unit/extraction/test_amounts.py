@@ -54,6 +54,11 @@ def test_a_tax_code_stuck_to_an_amount_with_cents_is_not_part_of_it() -> None:
     assert find_amounts("16GB  100.00Cash") == []  # a word, not a code: not an amount
 
 
+def test_cents_split_off_by_ocr_are_joined_back() -> None:
+    assert [t.value for t in find_amounts("TOTAL  RM  15  .15")] == [Decimal("15.15")]
+    assert [t.money_like for t in find_amounts("TOTAL  RM  15  .15")] == [True]
+
+
 def test_percentages_are_not_amounts() -> None:
     assert [t.value for t in find_amounts("GST 6%  0.80")] == [Decimal("0.80")]
 

@@ -104,3 +104,10 @@ def test_damaged_separators_are_trusted_less() -> None:
 
 def test_three_numbers_separated_by_spaces_only_are_not_a_date() -> None:
     assert find_dates("QTY 2 10 18") == []
+
+
+def test_a_date_glued_to_a_receipt_number_is_found_and_trusted_less() -> None:
+    # "29/2/2017" is impossible (2017 is no leap year): the date starts one digit later
+    (match,) = find_dates("C021027729/2/2017 12:00 PM")
+    assert match.read() == dt.date(2017, 2, 9)
+    assert match.loose
