@@ -46,7 +46,7 @@ def main() -> int:
     parser.add_argument("--ocr-cache", type=Path, default=None)
     parser.add_argument("--ocr", action="append", default=[], metavar="KNOB=VALUE")
     args = parser.parse_args()
-    settings = _ocr_settings(args.ocr)
+    settings = ocr_settings(args.ocr)
     out_dir = args.predictions or Path(tempfile.mkdtemp(prefix="billify-eval-"))
     out_dir.mkdir(parents=True, exist_ok=True)
     extractor = (
@@ -102,7 +102,7 @@ class CachedOcrExtractor(BundledExtractor):
         return lines
 
 
-def _ocr_settings(assignments: list[str]) -> OcrSettings:
+def ocr_settings(assignments: list[str]) -> OcrSettings:
     """OcrSettings with ``knob=value`` overrides, each value of the knob's own type."""
     defaults = OcrSettings()
     changes: dict[str, Any] = {}
