@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import statistics
 from collections import Counter
@@ -139,6 +140,21 @@ _LEGAL_TAIL = re.compile(
     r"sitz\b|capital\s+social|fka\b|formerly\b|\(?f\.?k\.?a\.?\)?\s).*$",
     re.IGNORECASE,
 )
+
+
+# The rules below test the same row texts many times over (every candidate name looks at its
+# neighbours): the pure text predicates remember their answers.
+_CACHE_SIZE = 4096
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _has_address(text: str) -> bool:
+    return _ADDRESS.search(text) is not None
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _has_legal(text: str) -> bool:
+    return _LEGAL.search(text) is not None
 
 
 @dataclass(frozen=True)
@@ -279,7 +295,8 @@ def _cells(text: str) -> list[str]:
     return re.split(r"\s{2,}", text)
 
 
-def _names_in(text: str) -> list[str]:
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _names_in(text: str) -> tuple[str, ...]:
     """Possible names in a row: each cell, without a seller label or trailing title word,
     and the first part of a sender line such as ``ACME AG - Street 1 - City``."""
     out: list[str] = []
@@ -301,7 +318,7 @@ def _names_in(text: str) -> list[str]:
         cell = _LEGAL_TAIL.sub("", cell)
         if _plausible(cell) and not _GENERIC.match(cell):
             out.append(cell)
-    return out
+    return tuple(out)
 
 
 # ``COSWAY (M SDN BHD``: OCR often loses the bracket closing a short country/state mark.
@@ -313,6 +330,7 @@ _NAME_LABEL = re.compile(r"^(?:name|firma|raison\s+sociale)\s*:\s*", re.IGNORECA
 _LOGO_WORD = re.compile(r"^(\w+)\s+(?=\1\b)", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=_CACHE_SIZE)
 def _plausible(text: str) -> bool:
     letters = sum(c.isalpha() for c in text)
     return letters >= 3 and letters >= 0.5 * len(text.replace(" ", "")) and len(text) <= 60
@@ -346,9 +364,9 @@ def _score(name: str, i: int, last: int, rows: Sequence[Row], ctx: _Context) -> 
         score += 2.0 if not has_form else 0.5
     if _NOISE.search(name) or _REGISTRATION.search(name) or find_dates(name):
         score -= 3.0
-    elif _ADDRESS.search(name) and not has_form:
+    elif _has_address(name) and not has_form:
         score -= 2.0
-    elif i > 0 and _ADDRESS.search(rows[i - 1].text) and not has_form:
+    elif i > 0 and _has_address(rows[i - 1].text) and not has_form:
         score -= 1.5  # the rest of an address block
     if name.islower():
         score -= 1.0
@@ -364,9 +382,9 @@ def _score(name: str, i: int, last: int, rows: Sequence[Row], ctx: _Context) -> 
         score += 2.5
     elif i in ctx.seller_block:
         score += 2.5  # the rows under a ``Verkäufer`` / ``Seller`` heading
-    if has_form and _LEGAL.search(row.text):
+    if has_form and _has_legal(row.text):
         score += 2.5  # the legal notice itself: "ACME SAS au capital de ... RCS Paris"
-    elif any(_LEGAL.search(r.text) for r in rows[max(0, i - 1) : i + 3]):
+    elif any(_has_legal(r.text) for r in rows[max(0, i - 1) : i + 3]):
         score += 1.0
     if any(d in _key(name) or _key(name).startswith(d) for d in ctx.domains if len(d) >= 3):
         score += 1.5
@@ -374,7 +392,7 @@ def _score(name: str, i: int, last: int, rows: Sequence[Row], ctx: _Context) -> 
         score += 0.5
     if ctx.median_height and 1.3 * ctx.median_height < row.height < 3 * ctx.median_height:
         score += 0.5  # printed larger (much larger is usually a logo read as garbage)
-    if not _ADDRESS.search(name):
+    if not _has_address(name):
         score += _above_anchor(last, rows)
     if last + 1 < len(rows) and _is_continuation(rows[last + 1].text.strip()):
         score -= 1.5  # the name goes on below: the candidate that includes it is better
@@ -391,12 +409,13 @@ def _above_anchor(i: int, rows: Sequence[Row]) -> float:
         return 0.0
     if _is_registration(below[0]):
         return 1.5
-    if _ADDRESS.search(below[0]):
+    if _has_address(below[0]):
         return 1.0
     # one more name-like row (a second name line or a branch) before the number
     return 1.0 if len(below) > 1 and _is_registration(below[1]) else 0.0
 
 
+@functools.lru_cache(maxsize=_CACHE_SIZE)
 def _is_registration(text: str) -> bool:
     return bool(_REG_NUMBER.fullmatch(text.strip(" ()")) or _REGISTRATION.search(text))
 
@@ -426,12 +445,13 @@ def _complete(name: str, index: int, rows: Sequence[Row]) -> tuple[str, int, int
     return name, first, last
 
 
+@functools.lru_cache(maxsize=_CACHE_SIZE)
 def _joinable(text: str) -> bool:
     return (
         _plausible(text)
         and not _NOISE.search(text)
-        and not _LEGAL.search(text)
-        and not _ADDRESS.search(text)
+        and not _has_legal(text)
+        and not _has_address(text)
     )
 
 
@@ -444,6 +464,7 @@ def _ends_with_form(text: str) -> bool:
 _OPEN_END = re.compile(r"(?:&|\band|\bund|\bet|\ben|[-(,])\s*$", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=_CACHE_SIZE)
 def _is_continuation(name: str) -> bool:
     """Starts like the tail of a name: with a company form, a business word that ends
     names (``ENTERPRISE (SETIA ALAM) SDN BHD``) or a closing parenthesis; or has no words
@@ -458,6 +479,7 @@ def _is_continuation(name: str) -> bool:
     return starts_with_tail or _only_forms(name) or name.count(")") > name.count("(")
 
 
+@functools.lru_cache(maxsize=_CACHE_SIZE)
 def _only_forms(name: str) -> bool:
     rest = _LEGAL_FORM.sub(" ", name)
     return not re.findall(r"[A-Za-z]{2,}", re.sub(r"\([^)]*\)", " ", rest))
