@@ -72,7 +72,8 @@ class LineItem:
 class Extraction:
     """The fields read from one document, each with a confidence in 0..1.
 
-    ``source`` says how they were read: ``ocr``, ``pdf-text``, ``e-invoice`` or ``textract``.
+    ``source`` says how they were read: ``ocr``, ``pdf-text``, ``pdf-text+ocr`` (a text layer
+    and OCR of its pictures), ``e-invoice`` or ``textract``.
     """
 
     total: Decimal | None = None
