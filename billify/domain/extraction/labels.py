@@ -112,8 +112,8 @@ _SIMPLE_KINDS = (
     (_COUNT, Kind.COUNT),
     (_CHANGE, Kind.CHANGE),
     (_PREPAID, Kind.PREPAID),
+    (_ROUNDING, Kind.ROUNDING),  # before tendered: "Cash Rounding" is an adjustment
     (_TENDERED, Kind.TENDERED),
-    (_ROUNDING, Kind.ROUNDING),
     (_DISCOUNT, Kind.DISCOUNT),
 )
 

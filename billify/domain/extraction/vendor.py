@@ -92,6 +92,8 @@ _SELLER_LABEL_IN_ROW = re.compile(
     r"payable\s+to|in\s+favou?r\s+of)\s*:\s*(\S.*)$",
     re.IGNORECASE,
 )
+# OCR confidence below which a row above a name is a logo read as letters, not its first part.
+_GARBLED_ROW = 0.8
 # ``Owned by : SANYU SUPPLY SDN BHD`` under the shop's own name: the owner, not the shop.
 _OWNER_LABEL = re.compile(
     r"\b(?:owned|operated|managed|franchised)\s+by\b\s*:?|\bmilik\b\s*:?", re.IGNORECASE
@@ -370,6 +372,8 @@ def _score(name: str, i: int, last: int, rows: Sequence[Row], ctx: _Context) -> 
         score -= 1.5  # the rest of an address block
     if name.islower():
         score -= 1.0
+    if row.confidence < _GARBLED_ROW:
+        score -= 1.5  # OCR could hardly read it: a logo or a smudge
     if ctx.header_end is not None and i > ctx.header_end:
         score -= 1.0
     if sum(c.isdigit() for c in name) > 2:
@@ -432,6 +436,9 @@ def _complete(name: str, index: int, rows: Sequence[Row]) -> tuple[str, int, int
             break
         above = rows[above_index].text.strip()
         if not _joinable(above) or _ends_with_form(above):
+            break
+        if rows[above_index].confidence < _GARBLED_ROW:
+            name = name.lstrip(" &")  # a logo read as letters: keep the legible part
             break
         name, first = f"{above} {name}", above_index
     if _only_forms(name) or name.count(")") > name.count("("):

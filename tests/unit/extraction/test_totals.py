@@ -107,3 +107,7 @@ def test_labels_of_tax_included_amounts_and_tendered_totals() -> None:
     assert classify("INC 6% GST") == Label(Kind.TAX, 0.8)
     assert classify("Amount Incl. GST") == Label(Kind.TOTAL, 1.0)
     assert classify("Accepted total") == Label(Kind.TENDERED, 1.0)
+
+
+def test_cash_rounding_is_an_adjustment_not_cash_tendered() -> None:
+    assert classify("Cash Rounding") == Label(Kind.ROUNDING, 1.0)

@@ -274,3 +274,18 @@ def test_a_misread_jalan_is_still_an_address() -> None:
         "CO. REG. NO: 000948487-V",
     )
     assert name == "BHPetrol Subang Airport"
+
+
+def test_a_row_ocr_could_hardly_read_is_not_the_start_of_the_name() -> None:
+    texts = [
+        (".staff lund", 0.7),  # a logo read as letters
+        ("& BEST RESTAURANT", 0.97),
+        ("(001610235-P)", 1.0),
+        ("GST NO. : 001800839168", 0.95),
+        ("NO. 2, JALAN SS4C/5, PETALING JAYA", 0.9),
+    ]
+    lines = [
+        TextLine(text, (40, 20.0 + 30 * i, 40 + 9 * len(text), 40.0 + 30 * i), confidence)
+        for i, (text, confidence) in enumerate(texts)
+    ]
+    assert find_vendor(group_rows(lines)).name == "BEST RESTAURANT"
