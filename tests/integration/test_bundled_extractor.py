@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from billify.adapters.local import bundled_extractor
 from billify.adapters.local.bundled_extractor import BundledExtractor
 from billify.domain.extraction import UnreadableDocument
 from billify.evaluation import score_field
@@ -116,3 +117,17 @@ def test_a_seller_printed_only_in_a_picture_is_read_by_ocr(
     assert result.confidence["vendor"] > without_pictures.confidence.get("vendor", 0.0)
     assert without_pictures.source == "pdf-text"
     _check(_entry(root / "manifest.jsonl", "saeco.pdf"), result.to_json(), ("total", "date"))
+
+
+def test_pictures_over_the_pixel_limit_are_not_decoded(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = (shared_data / "invoice2data" / "saeco.pdf").read_bytes()
+    pdf = bundled_extractor._open_pdf(document)
+    try:
+        assert len(bundled_extractor._page_pictures(pdf, 0, 3)) == 2
+        monkeypatch.setattr(bundled_extractor, "MAX_PICTURE_PIXELS", 796 * 289 - 1)
+        sizes = [p.size for p, _ in bundled_extractor._page_pictures(pdf, 0, 3)]
+        assert sizes and all(w * h < 796 * 289 for w, h in sizes)
+    finally:
+        pdf.close()

@@ -36,6 +36,7 @@ from billify.domain.extraction import (
     extract_fields,
     parse_einvoice,
 )
+from billify.domain.extraction.lines import Box
 from billify.domain.models import Extraction
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/tiff"})
 PDF_TYPE = "application/pdf"
 SUPPORTED_TYPES = IMAGE_TYPES | {PDF_TYPE}
+MAX_PICTURE_PIXELS = 25_000_000  # a letterhead picture is far smaller; a bomb is not decoded
 _XML_NAMES = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml", "zugferd.xml")
 
 
@@ -122,9 +124,7 @@ class BundledExtractor:
                 break
         return best
 
-    def _picture_lines(
-        self, picture: Image.Image, bounds: tuple[float, float, float, float]
-    ) -> Iterator[TextLine]:
+    def _picture_lines(self, picture: Image.Image, bounds: Box) -> Iterator[TextLine]:
         """OCR of a picture on a page (upright, as drawn), placed at ``bounds``."""
         image = _downscale(picture, self.settings.max_side)
         return _placed(self._ocr(image, 0), image.size, bounds)
@@ -190,11 +190,8 @@ class BundledExtractor:
         if not image_lines:
             return extraction
         again = extract_fields([*lines, *image_lines], source="pdf-text+ocr")
-        if self._vendor_is_weak(again) or again.confidence.get(
-            "vendor", 0.0
-        ) <= extraction.confidence.get("vendor", 0.0):
-            return extraction
-        return again
+        gained = again.confidence.get("vendor", 0.0) > extraction.confidence.get("vendor", 0.0)
+        return again if gained and not self._vendor_is_weak(again) else extraction
 
 
 def _release_memory() -> None:
@@ -322,10 +319,10 @@ def _render(pdf: pdfium.PdfDocument, index: int, dpi: int) -> Image.Image:
 
 def _page_pictures(
     pdf: pdfium.PdfDocument, index: int, limit: int
-) -> list[tuple[Image.Image, tuple[float, float, float, float]]]:
+) -> list[tuple[Image.Image, Box]]:
     """The page's pictures big enough to hold a line of text and smaller than half the page
     (a full-page picture is a scan, read by OCR already), largest first, with their bounds
-    in page units, y downwards."""
+    in page units, y downwards. Pictures of more than MAX_PICTURE_PIXELS are not decoded."""
     page = pdf[index]
     try:
         width, height = page.get_size()
@@ -334,6 +331,9 @@ def _page_pictures(
             left, bottom, right, top = obj.get_bounds()
             area = (right - left) * (top - bottom)
             if right - left < 60 or top - bottom < 12 or area > 0.5 * width * height:
+                continue
+            px_width, px_height = obj.get_px_size()
+            if px_width * px_height > MAX_PICTURE_PIXELS:
                 continue
             try:
                 picture = obj.get_bitmap(render=False).to_pil().convert("RGB")
@@ -347,9 +347,7 @@ def _page_pictures(
         page.close()
 
 
-def _placed(
-    lines: Sequence[TextLine], size: tuple[int, int], bounds: tuple[float, float, float, float]
-) -> Iterator[TextLine]:
+def _placed(lines: Sequence[TextLine], size: tuple[int, int], bounds: Box) -> Iterator[TextLine]:
     """OCR lines of a picture, moved from its pixels to where it sits on the page."""
     left, top, right, bottom = bounds
     sx, sy = (right - left) / max(size[0], 1), (bottom - top) / max(size[1], 1)
