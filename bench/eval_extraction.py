@@ -69,7 +69,15 @@ def main() -> int:
 
 
 # The settings that change what OCR reads (the cache key includes their values).
-OCR_KNOBS = ("max_side", "det_limit", "rec_min_width", "latin_only", "min_lines", "min_confidence")
+OCR_KNOBS = (
+    "max_side",
+    "det_limit",
+    "rec_min_width",
+    "rec_batch",
+    "latin_only",
+    "min_lines",
+    "min_confidence",
+)
 
 
 class CachedOcrExtractor(BundledExtractor):
@@ -82,15 +90,8 @@ class CachedOcrExtractor(BundledExtractor):
         self.cache.mkdir(parents=True, exist_ok=True)
 
     def ocr_lines(self, image: Image.Image, page: int = 0) -> list[TextLine]:
-        ocr = (
-            "max_side",
-            "det_limit",
-            "rec_min_width",
-            "latin_only",
-            "min_lines",
-            "min_confidence",
-        )
-        digest = hashlib.sha256(repr([getattr(self.settings, name) for name in ocr]).encode())
+        knobs = [getattr(self.settings, name) for name in OCR_KNOBS]
+        digest = hashlib.sha256(repr(knobs).encode())
         digest.update(f"{image.mode}{image.size}".encode())
         digest.update(image.tobytes())
         path = self.cache / f"{digest.hexdigest()[:32]}.json"

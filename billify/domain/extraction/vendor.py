@@ -92,7 +92,8 @@ _SELLER_LABEL_IN_ROW = re.compile(
     r"payable\s+to|in\s+favou?r\s+of)\s*:\s*(\S.*)$",
     re.IGNORECASE,
 )
-# OCR confidence below which a row above a name is a logo read as letters, not its first part.
+# OCR confidence below which a row is a logo or a smudge read as letters: neither a name nor
+# the first part of the name below it.
 _GARBLED_ROW = 0.8
 # ``Owned by : SANYU SUPPLY SDN BHD`` under the shop's own name: the owner, not the shop.
 _OWNER_LABEL = re.compile(
@@ -284,7 +285,7 @@ class _Context:
                 if _SELLER_HEADING.fullmatch(row.text.strip())
                 for j in range(i + 1, min(len(rows), i + 4))
             ),
-            owner_rows=frozenset(
+            owner_rows=frozenset(  # the label's own row when the owner follows on it, and the next
                 j
                 for i, row in enumerate(rows)
                 if (owner := _OWNER_LABEL.search(row.text))
