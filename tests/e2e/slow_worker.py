@@ -19,13 +19,21 @@ from billify.entrypoints.worker import Worker
 
 
 class AnnouncingExtractor:
-    def __init__(self, markers: Path, seconds: float) -> None:
+    """Writes a marker when a document's extraction starts, then takes ``seconds``; while the
+    ``hold`` file exists it takes HOLD_SECONDS, so a test that sees a new marker can be sure
+    its SIGKILL lands mid-extraction (not in the notice's send-then-record window)."""
+
+    HOLD_SECONDS = 2.0
+
+    def __init__(self, markers: Path, seconds: float, hold: Path | None = None) -> None:
         self.markers = markers
         self.seconds = seconds
+        self.hold = hold
 
     def extract(self, document: bytes, media_type: str) -> Extraction:
         (self.markers / f"{time.monotonic_ns()}").write_bytes(document[-16:])
-        time.sleep(self.seconds)
+        held = self.hold is not None and self.hold.exists()
+        time.sleep(self.HOLD_SECONDS if held else self.seconds)
         # The "total" is derived from the bytes, so the test can check each notice's figure.
         return Extraction(
             total=Decimal(len(document)) / 100,
@@ -37,7 +45,9 @@ class AnnouncingExtractor:
 
 def main() -> None:
     markers = Path(os.environ["MARKER_DIR"])
-    extractor = AnnouncingExtractor(markers, float(os.environ.get("EXTRACT_SECONDS", "0.2")))
+    hold = Path(os.environ["HOLD_FILE"]) if os.environ.get("HOLD_FILE") else None
+    seconds = float(os.environ.get("EXTRACT_SECONDS", "0.2"))
+    extractor = AnnouncingExtractor(markers, seconds, hold)
     Worker(build_local(Settings(), extractor=extractor)).run()
 
 

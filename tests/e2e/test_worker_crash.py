@@ -55,13 +55,14 @@ def test_sigkill_during_a_burst_loses_nothing_and_doubles_nothing(tmp_path: Path
             "BILLIFY_POLL_INTERVAL": "0.02",
             "BILLIFY_WORKERS": "0",
             "MARKER_DIR": str(markers),
+            "HOLD_FILE": str(tmp_path / "hold"),
             "EXTRACT_SECONDS": "0.02",
             "PYTHONPATH": str(REPO),
         }
         first = start_worker(env)
         try:
             with billify_serve(env, tmp_path / "serve.log") as base:
-                expected = burst_and_kill(base, handler, markers, first)
+                expected = burst_and_kill(base, handler, markers, first, tmp_path / "hold")
                 second = start_worker(env)
                 try:
                     wait_for(lambda: len(handler.received()) >= INVOICES, 180, "every notice")
@@ -81,10 +82,15 @@ def test_sigkill_during_a_burst_loses_nothing_and_doubles_nothing(tmp_path: Path
 
 
 def burst_and_kill(
-    base: str, handler: RecordingHandler, markers: Path, worker: subprocess.Popen[bytes]
+    base: str,
+    handler: RecordingHandler,
+    markers: Path,
+    worker: subprocess.Popen[bytes],
+    hold: Path,
 ) -> dict[str, Decimal]:
     """Upload INVOICES files at once; mid-burst, while a document is being extracted, SIGKILL
-    the worker. Returns each accepted invoice's id and expected total."""
+    the worker (``hold`` makes that extraction last long enough for the kill to land in it).
+    Returns each accepted invoice's id and expected total."""
     contents = [png_bytes(10 + n % 100, 10 + n // 100) for n in range(INVOICES)]
     with httpx.Client(base_url=base, timeout=30) as client, ThreadPoolExecutor(8) as pool:
         burst = pool.map(
@@ -96,10 +102,12 @@ def burst_and_kill(
             contents,
         )
         wait_for(lambda: len(handler.received()) >= 40, 60, "the first notices")
+        hold.touch()
         started = len(list(markers.iterdir()))
         wait_for(lambda: len(list(markers.iterdir())) > started, 30, "an extraction")
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
+        hold.unlink()
         responses = list(burst)
     assert worker.returncode == -signal.SIGKILL
     assert [r.status_code for r in responses] == [202] * INVOICES
