@@ -39,13 +39,14 @@ def keeps(char: str) -> bool:
 def latin_recognizer(source: Path, cache_dir: Path | None = None) -> Path:
     """The path of the Latin-only copy of the recognition model at ``source`` (made if
     missing)."""
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    model = source.read_bytes()
+    digest = hashlib.sha256(model).hexdigest()[:16]
     folder = cache_dir or Path(tempfile.gettempdir()) / "billify-models"
     target = folder / f"{source.stem}.latin{_CHARSET_VERSION}.{digest}.onnx"
     if target.exists():
         return target
     folder.mkdir(parents=True, exist_ok=True)
-    data = prune_recognizer(source.read_bytes(), keeps)
+    data = prune_recognizer(model, keeps)
     fd, partial = tempfile.mkstemp(dir=folder, suffix=".partial")
     with os.fdopen(fd, "wb") as out:
         out.write(data)

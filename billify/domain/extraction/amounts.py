@@ -161,5 +161,5 @@ def find_amounts(text: str) -> list[AmountToken]:
 
 
 def _decimals_of(number: str) -> int:
-    m = re.search(r"[.,](\d{1,2})$", _SPLIT_CENTS.sub(r"\1\2", number))
+    m = re.search(r"[.,](\d{1,2})$", number)
     return len(m.group(1)) if m else 0
