@@ -75,6 +75,8 @@ OCR_KNOBS = (
     "rec_min_width",
     "rec_batch",
     "latin_only",
+    "orientation_lines",
+    "sure_upright",
     "min_lines",
     "min_confidence",
 )

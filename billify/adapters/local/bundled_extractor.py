@@ -70,6 +70,9 @@ class OcrSettings:
     # Recognise with the Latin-script copy of the model (ocr_models.py): ~8% faster, and no
     # CJK look-alikes (a full-width colon for ``:``) in what the field rules read.
     latin_only: bool = True
+    # The longest text lines (at most this many) vote on which way the page is turned.
+    orientation_lines: int = 16
+    sure_upright: float = 0.9  # a reading this confident (mean per line) is not voted on
     min_lines: int = 6  # fewer lines than this (or low confidence) => try rotations
     min_confidence: float = 0.75
     render_dpi: int = 200  # PDF pages without a text layer are rendered at this resolution
@@ -109,15 +112,23 @@ class BundledExtractor:
         lines: list[TextLine] = []
         for index, page in enumerate(pages):
             lines.extend(self.ocr_lines(page, index))
-        return extract_fields(lines, source="ocr")
+        return replace(extract_fields(lines, source="ocr"), pages=len(pages))
 
     def ocr_lines(self, image: Image.Image, page: int = 0) -> list[TextLine]:
-        """OCR one upright-or-not page image: tries rotations when the result looks wrong."""
+        """OCR one page image however it is turned. The text lines found tell whether the
+        page lies sideways or upside down (``_page_turn``); it is then read again turned
+        upright. When the reading still looks wrong, the other turns are tried."""
         image = _downscale(image.convert("RGB"), self.settings.max_side)
-        best = self._ocr(image, page)
-        if _looks_upright(best, self.settings):
-            return best
-        for angle in (90, 270, 180):
+        pixels = np.asarray(image)
+        first: Any = self._ocr_engine()(pixels)
+        best = _lines_of(first, page)
+        turn = self._page_turn(pixels, first, _mean_confidence(best) >= self.settings.sure_upright)
+        tried = {0, turn}
+        if turn:
+            best = self._ocr(image.rotate(turn, expand=True), page)
+        if first.boxes is None or _looks_upright(best, self.settings):
+            return best  # no text found at all (a blank page) is no better turned
+        for angle in (a for a in (90, 270, 180) if a not in tried):
             rotated = self._ocr(image.rotate(angle, expand=True), page)
             if _quality(rotated) > _quality(best):
                 best = rotated
@@ -125,23 +136,38 @@ class BundledExtractor:
                 break
         return best
 
+    def _page_turn(self, pixels: np.ndarray, result: Any, confident: bool) -> int:
+        """How far to turn the page (degrees, counterclockwise) for its text to be upright.
+        Lines taller than wide mean the page lies sideways; RapidOCR's own orientation
+        classifier (0 or 180 degrees, per text line) judges the longest lines. A confident
+        reading of flat lines is upright (an upright page reads with ~0.96+ mean confidence,
+        a turned one below ~0.8) and is not put to the classifier (~30 ms)."""
+        from rapidocr.utils.process_img import get_rotate_crop_image
+
+        if result.boxes is None:
+            return 0
+        boxes = [np.asarray(box, np.float32) for box in result.boxes]
+        boxes.sort(key=_long_side, reverse=True)
+        sample = [box for box in boxes[: self.settings.orientation_lines] if _elongated(box)]
+        tall = [_is_tall(box) for box in sample]
+        if not sample or (confident and sum(tall) * 2 <= len(tall)):
+            return 0
+        # The crops of tall lines come back turned a quarter counterclockwise already.
+        crops = [get_rotate_crop_image(pixels, box.copy()) for box in sample]
+        engine: Any = self._ocr_engine()
+        votes = engine._load_cls_model()(crops).cls_res  # loaded on first use
+        return page_turn(
+            tall,
+            [(label == "180", float(score)) for label, score in votes],
+        )
+
     def _picture_lines(self, picture: Image.Image, bounds: Box) -> Iterator[TextLine]:
         """OCR of a picture on a page (upright, as drawn), placed at ``bounds``."""
         image = _downscale(picture, self.settings.max_side)
         return _placed(self._ocr(image, 0), image.size, bounds)
 
     def _ocr(self, image: Image.Image, page: int) -> list[TextLine]:
-        result: Any = self._ocr_engine()(np.asarray(image))
-        if result.txts is None or result.boxes is None:
-            return []
-        lines = []
-        for box, text, score in zip(result.boxes, result.txts, result.scores, strict=False):
-            xs = [float(p[0]) for p in box]
-            ys = [float(p[1]) for p in box]
-            lines.append(
-                TextLine(str(text), (min(xs), min(ys), max(xs), max(ys)), float(score), page)
-            )
-        return lines
+        return _lines_of(self._ocr_engine()(np.asarray(image)), page)
 
     def _ocr_engine(self) -> RapidOCR:
         if self._engine is None:
@@ -272,6 +298,72 @@ def _downscale(image: Image.Image, max_side: int) -> Image.Image:
     return image.resize(size, Image.Resampling.LANCZOS)
 
 
+def _lines_of(result: Any, page: int) -> list[TextLine]:
+    """RapidOCR's output as text lines with upright bounding boxes."""
+    if result.txts is None or result.boxes is None:
+        return []
+    lines = []
+    for box, text, score in zip(result.boxes, result.txts, result.scores, strict=False):
+        xs = [float(p[0]) for p in box]
+        ys = [float(p[1]) for p in box]
+        lines.append(TextLine(str(text), (min(xs), min(ys), max(xs), max(ys)), float(score), page))
+    return lines
+
+
+def page_turn(tall: Sequence[bool], upside_down: Sequence[tuple[bool, float]]) -> int:
+    """The counterclockwise turn (0, 90, 180 or 270 degrees) that makes a page upright, from
+    its longest text lines: whether each is taller than wide, and whether the orientation
+    classifier reads it (turned a quarter counterclockwise if tall) as upside down, with its
+    score. The lines of the majority shape vote, weighted by score; a turn needs a clear
+    majority, else the page is taken as it is."""
+    if len(tall) < _MIN_VOTES:
+        return 0
+    sideways = sum(tall) * 2 > len(tall)
+    flipped = upright = 0.0
+    for is_tall, (is_flipped, score) in zip(tall, upside_down, strict=True):
+        if is_tall != sideways:
+            continue
+        if is_flipped:
+            flipped += score
+        else:
+            upright += score
+    turned = flipped > _CLEAR_MAJORITY * upright
+    if sideways:
+        # A tall line read upright once turned a quarter counterclockwise: so is the page.
+        return 270 if turned else 90
+    return 180 if turned else 0
+
+
+_MIN_VOTES = 3
+_CLEAR_MAJORITY = 1.5
+
+
+def _side_lengths(box: np.ndarray) -> tuple[float, float]:
+    width = float(np.linalg.norm(box[1] - box[0]))
+    height = float(np.linalg.norm(box[3] - box[0]))
+    return width, height
+
+
+def _long_side(box: np.ndarray) -> float:
+    return max(_side_lengths(box))
+
+
+def _is_tall(box: np.ndarray) -> bool:
+    width, height = _side_lengths(box)
+    return height > width
+
+
+def _elongated(box: np.ndarray) -> bool:
+    """A line of several characters: its long side at least twice its short one (a single
+    digit's box says nothing about which way the page lies)."""
+    width, height = _side_lengths(box)
+    return max(width, height) >= 2 * max(min(width, height), 1.0)
+
+
+def _mean_confidence(lines: Sequence[TextLine]) -> float:
+    return sum(line.confidence for line in lines) / len(lines) if lines else 0.0
+
+
 def _quality(lines: Sequence[TextLine]) -> float:
     return sum(line.confidence * len(line.text) for line in lines)
 
@@ -279,8 +371,7 @@ def _quality(lines: Sequence[TextLine]) -> float:
 def _looks_upright(lines: Sequence[TextLine], settings: OcrSettings) -> bool:
     if len(lines) < settings.min_lines:
         return False
-    mean = sum(line.confidence for line in lines) / len(lines)
-    return mean >= settings.min_confidence
+    return _mean_confidence(lines) >= settings.min_confidence
 
 
 def _open_pdf(document: bytes) -> pdfium.PdfDocument:
