@@ -72,10 +72,12 @@ def _descendant(node: Element, name: str) -> Element | None:
 
 
 def _text(node: Element | None) -> str | None:
+    """The element's text on one line: a seller name written over several lines in the XML
+    (``GLN 4333741000005\nLief-Nr: 549910\nMUSTERLIEFERANT GMBH``) reads as one."""
     if node is None or node.text is None:
         return None
-    text = node.text.strip()
-    return text or None
+    parts = (" ".join(line.split()) for line in node.text.splitlines())
+    return ", ".join(part for part in parts if part) or None
 
 
 def _decimal(node: Element | None) -> Decimal | None:

@@ -97,3 +97,11 @@ def test_reads_ubl_supplier_not_customer() -> None:
 def test_rejects_other_xml(xml: bytes) -> None:
     with pytest.raises(NotAnEInvoice):
         parse_einvoice(xml)
+
+
+def test_a_name_written_over_several_lines_reads_as_one() -> None:
+    xml = CII.replace(
+        b"<ram:Name>MUSTERLIEFERANT GMBH</ram:Name>",
+        b"<ram:Name>GLN 4333741000005\n   Lief-Nr: 549910\n\n  MUSTERLIEFERANT   GMBH</ram:Name>",
+    )
+    assert parse_einvoice(xml).vendor == "GLN 4333741000005, Lief-Nr: 549910, MUSTERLIEFERANT GMBH"
