@@ -1,15 +1,17 @@
 """Every input kind the bundled extractor takes, on real receipts and invoices from
 ../shared/data: turned pages, EXIF orientation, WEBP, multi-page TIFF, PDFs mixing text-layer
-and scanned pages."""
+and scanned pages, long PDFs."""
 
 from __future__ import annotations
 
+import ctypes
 import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 import pytest
 from PIL import Image
 
@@ -148,3 +150,63 @@ def test_a_pdf_is_read_from_its_text_layer_and_only_its_scanned_pages_by_ocr(
     assert result.source == "ocr"  # some of it was read by OCR
     assert engine.readings == 1  # the scanned page alone
     assert result.invoice_number == "993548900"  # printed in the text layer of page 1
+
+
+def _text_pages(count: int) -> pdfium.PdfDocument:
+    """``count`` pages of small print with a text layer and no amounts."""
+    pdf = pdfium.PdfDocument.new()
+    font = pdfium_c.FPDFText_LoadStandardFont(pdf.raw, b"Helvetica")
+    for number in range(count):
+        page = pdf.new_page(595, 842)
+        rows = (f"General terms, page {number + 1}", "Deliveries are made at the buyer's risk.")
+        for row, text in enumerate(rows):
+            line = pdfium_c.FPDFPageObj_CreateTextObj(pdf.raw, font, 11.0)
+            utf16 = (text + "\0").encode("utf-16-le")
+            pdfium_c.FPDFText_SetText(
+                line, (ctypes.c_ushort * (len(utf16) // 2)).from_buffer_copy(utf16)
+            )
+            pdfium_c.FPDFPageObj_Transform(line, 1, 0, 0, 1, 50, 790 - 16 * row)
+            pdfium_c.FPDFPage_InsertObject(page.raw, line)
+        pdfium_c.FPDFPage_GenerateContent(page.raw)
+    return pdf
+
+
+def _saved(pdf: pdfium.PdfDocument) -> bytes:
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_long_pdf_is_read_to_its_last_page(engine: _CountingEngine, shared_data: Path) -> None:
+    extractor = BundledExtractor(max_pages=10)
+    extractor._engine = engine  # type: ignore[assignment]
+    pdf = _text_pages(60)  # 60 pages of terms, then the invoice itself
+    pdf.import_pages(
+        pdfium.PdfDocument((shared_data / "invoice2data" / "coolblue2.pdf").read_bytes())
+    )
+
+    result = extractor.extract(_saved(pdf), "application/pdf")
+
+    assert result.pages == 61
+    assert result.source == "pdf-text"
+    assert engine.readings == 0
+    assert result.total is not None and str(result.total) == "4904.94"
+    assert result.invoice_number == "992288600"
+
+
+@pytest.mark.slow
+def test_a_long_scan_is_ocred_on_its_first_and_last_pages_only(
+    engine: _CountingEngine, shared_data: Path
+) -> None:
+    extractor = BundledExtractor(max_ocr_pages=4)
+    extractor._engine = engine  # type: ignore[assignment]
+    receipt, entry = _receipt(shared_data, RECEIPTS[1])
+    receipt = receipt.convert("RGB")
+    blank = Image.new("RGB", receipt.size, "white")
+    scan = _encoded(blank, "PDF", save_all=True, append_images=[blank] * 8 + [receipt])
+
+    result = extractor.extract(scan, "application/pdf")
+
+    assert result.pages == 10
+    assert engine.readings == 4  # pages 1, 2, 9 and 10: the receipt on the last one is read
+    _assert_read(result, entry)

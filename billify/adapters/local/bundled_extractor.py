@@ -10,6 +10,7 @@ run one at a time; use one instance per worker process for parallelism.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import functools
@@ -85,9 +86,15 @@ class OcrSettings:
 class BundledExtractor:
     """``Extractor`` for images and PDFs, all local (see module docstring)."""
 
-    def __init__(self, settings: OcrSettings | None = None, max_pages: int = 20) -> None:
+    def __init__(
+        self, settings: OcrSettings | None = None, max_pages: int = 500, max_ocr_pages: int = 20
+    ) -> None:
         self.settings = settings or OcrSettings()
+        # A text-layer page takes ~0.02 s, an OCRed one ~0.6 s: of a longer document, the
+        # first and the last pages are read (where the seller, the date and the total are
+        # printed), at most max_pages pages in all and at most max_ocr_pages by OCR.
         self.max_pages = max_pages
+        self.max_ocr_pages = max_ocr_pages
         self._engine: RapidOCR | None = None
         self._lock = threading.Lock()
 
@@ -108,11 +115,11 @@ class BundledExtractor:
     # -- images -------------------------------------------------------------------------
 
     def _extract_image(self, document: bytes) -> Extraction:
-        pages = list(_open_image_pages(document, self.max_pages))
+        frames = _frame_count(document)
         lines: list[TextLine] = []
-        for index, page in enumerate(pages):
+        for index, page in _open_image_pages(document, ends(range(frames), self.max_ocr_pages)):
             lines.extend(self.ocr_lines(page, index))
-        return replace(extract_fields(lines, source="ocr"), pages=len(pages))
+        return replace(extract_fields(lines, source="ocr"), pages=frames)
 
     def ocr_lines(self, image: Image.Image, page: int = 0) -> list[TextLine]:
         """OCR one page image however it is turned. The text lines found tell whether the
@@ -183,15 +190,18 @@ class BundledExtractor:
             structured = _embedded_einvoice(pdf)
             if structured is not None:
                 return replace(structured, pages=page_count)
+            read = ends(range(page_count), self.max_pages)
+            text_layer = {i: _text_layer_lines(pdf, i) for i in read}
+            scanned = [i for i in read if not _has_text(text_layer[i])]
+            to_ocr = set(ends(scanned, self.max_ocr_pages))
             lines: list[TextLine] = []
-            used_ocr = False
-            for index in range(min(page_count, self.max_pages)):
-                page_lines = _text_layer_lines(pdf, index)
-                if _has_text(page_lines):
+            for index, page_lines in text_layer.items():
+                if index in to_ocr:
+                    page_image = _render(pdf, index, self.settings.render_dpi)
+                    lines.extend(self.ocr_lines(page_image, index))
+                elif _has_text(page_lines):
                     lines.extend(page_lines)
-                    continue
-                used_ocr = True
-                lines.extend(self.ocr_lines(_render(pdf, index, self.settings.render_dpi), index))
+            used_ocr = bool(to_ocr)
             extraction = extract_fields(lines, source="ocr" if used_ocr else "pdf-text")
             if not used_ocr and self._vendor_is_weak(extraction):
                 extraction = self._with_image_text(pdf, lines, extraction)
@@ -268,16 +278,35 @@ def _bundled_recognizer(package: ModuleType) -> Path:
     return models[0]
 
 
-def _open_image_pages(document: bytes, max_pages: int) -> Iterator[Image.Image]:
+def ends(pages: Sequence[int], limit: int) -> list[int]:
+    """At most ``limit`` of ``pages``: all of them, or the first and the last ones."""
+    if len(pages) <= limit:
+        return list(pages)
+    head = (limit + 1) // 2
+    return [*pages[:head], *pages[len(pages) - (limit - head) :]]
+
+
+def _frame_count(document: bytes) -> int:
+    with _image_errors(), Image.open(io.BytesIO(document)) as image:
+        return int(getattr(image, "n_frames", 1))
+
+
+def _open_image_pages(document: bytes, frames: Sequence[int]) -> Iterator[tuple[int, Image.Image]]:
+    """The image's frames (pages) numbered in ``frames``, upright by their EXIF orientation."""
+    with _image_errors(), warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        image = Image.open(io.BytesIO(document))
+        image.load()
+        for frame in frames:
+            image.seek(frame)
+            yield frame, ImageOps.exif_transpose(image.copy())
+
+
+@contextlib.contextmanager
+def _image_errors() -> Iterator[None]:
+    """Pillow's many ways of saying a file is not a readable image, as UnreadableDocument."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(document))
-            image.load()
-            frames = getattr(image, "n_frames", 1)
-            for frame in range(min(frames, max_pages)):
-                image.seek(frame)
-                yield ImageOps.exif_transpose(image.copy())
+        yield
     except (
         UnidentifiedImageError,
         OSError,
