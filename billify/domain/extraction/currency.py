@@ -8,9 +8,12 @@ from collections.abc import Iterable
 
 _CODES = (
     "EUR USD GBP MYR INR CHF SGD AUD CAD NZD HKD JPY CNY IDR THB PHP VND KRW SEK NOK DKK PLN "
-    "CZK HUF RON BGN ZAR BRL MXN AED SAR ILS RUB TWD"
+    "CZK HUF RON BGN ZAR BRL MXN AED SAR ILS RUB TWD TRY"
 )
 ISO_CODES = frozenset(_CODES.split())
+# Codes that are also common English words in capitals ("TRY OUR NEW ..."): read only as a
+# symbol (₺), never as a printed code.
+_WORD_CODES = frozenset({"TRY"})
 
 # Symbols and printed abbreviations that name one currency on their own.
 _SYMBOLS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -26,9 +29,31 @@ _SYMBOLS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<![A-Za-z])Rp\.?\s?\d"), "IDR"),
     (re.compile(r"₩"), "KRW"),
     (re.compile(r"(?<![A-Za-z])CHF|(?<![A-Za-z])Fr\.\s?\d"), "CHF"),
+    (re.compile(r"R\$"), "BRL"),
+    (re.compile(r"\d\s?zł|zł\s?\d|\bzłotych\b", re.I), "PLN"),
+    (re.compile(r"\d\s?Kč|Kč\s?\d"), "CZK"),
+    (re.compile(r"\d\s?Ft\b|\bForint\b"), "HUF"),
+    (re.compile(r"\d\s?lei\b", re.I), "RON"),
+    (re.compile(r"฿|\bBaht\b", re.I), "THB"),
+    (re.compile(r"₱"), "PHP"),
+    (re.compile(r"₫"), "VND"),
+    (re.compile(r"₪"), "ILS"),
+    (re.compile(r"₽"), "RUB"),
+    (re.compile(r"₺"), "TRY"),
+    (re.compile(r"円"), "JPY"),
+    (re.compile(r"元|(?<![A-Za-z])RMB(?![A-Za-z])"), "CNY"),
+)
+# Symbols shared by several currencies: the country hints choose, else the first is guessed.
+_SHARED_SYMBOLS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (re.compile(r"(?<![A-Za-z])\$"), ("USD", "MYR", "SGD", "AUD", "CAD", "HKD", "NZD", "MXN")),
+    # ``129,00 kr`` or ``kr 129,00``; never a product code such as ``KR600``
+    (
+        re.compile(r"\d\s?[Kk]r\.?(?![A-Za-z])|(?<![A-Za-z])[Kk]r\.?\s?\d+[.,]\d\d\b"),
+        ("SEK", "NOK", "DKK"),
+    ),
+    (re.compile(r"¥|￥"), ("JPY", "CNY")),
 )
 _CODE_RE = re.compile(r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])")
-_DOLLAR_RE = re.compile(r"(?<![A-Z])\$")
 
 # Country hints that decide what a bare "$" (or no symbol at all) means.
 _COUNTRY_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -47,6 +72,13 @@ _COUNTRY_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bHONG KONG\b", re.I), "HKD"),
     (re.compile(r"\bINDIA\b|\bGSTIN\b", re.I), "INR"),
     (re.compile(r"\b(?:GMBH|MWST|USt|RECHNUNG|BTW|FACTUUR|TVA|FACTURE|B\.V\.)", re.I), "EUR"),
+    (re.compile(r"\bSVERIGE\b|\bSWEDEN\b", re.I), "SEK"),
+    (re.compile(r"\bNORGE\b|\bNORWAY\b|\bMVA\b", re.I), "NOK"),
+    (re.compile(r"\bDANMARK\b|\bDENMARK\b|\bCVR\b|\bApS\b|\bA/S\b"), "DKK"),
+    (re.compile(r"\bNEW ZEALAND\b", re.I), "NZD"),
+    (re.compile(r"\bM[ÉE]XICO\b|\bRFC\b", re.I), "MXN"),
+    (re.compile(r"\bJAPAN\b|\bTOKYO\b|\bOSAKA\b|[ぁ-んァ-ン]", re.I), "JPY"),
+    (re.compile(r"\bCHINA\b|发票", re.I), "CNY"),
 )
 
 
@@ -55,19 +87,20 @@ def detect_currency(texts: Iterable[str]) -> tuple[str | None, float]:
     a bare ``$`` is read through country hints (USD when none); with no symbol at all a
     country hint alone gives a low-confidence guess."""
     votes: Counter[str] = Counter()
-    dollars = 0
+    shared: Counter[tuple[str, ...]] = Counter()
     hints: Counter[str] = Counter()
     for text in texts:
         votes.update(_symbol_votes(text))
-        votes.update(code for code in _CODE_RE.findall(text) if code in ISO_CODES)
-        dollars += len(_DOLLAR_RE.findall(text))
+        votes.update(code for code in _CODE_RE.findall(text) if code in ISO_CODES - _WORD_CODES)
+        shared.update(codes for pattern, codes in _SHARED_SYMBOLS for _ in pattern.finditer(text))
         hints.update(code for pattern, code in _COUNTRY_HINTS if pattern.search(text))
     if votes:
         code, count = votes.most_common(1)[0]
         return code, min(0.99, 0.75 + 0.05 * count)
-    if dollars:
-        dollar_hint = next((c for c, _ in hints.most_common() if c not in ("EUR", "INR")), None)
-        return (dollar_hint or "USD"), 0.7 if dollar_hint else 0.6
+    if shared:
+        codes = shared.most_common(1)[0][0]
+        hinted = next((c for c, _ in hints.most_common() if c in codes), None)
+        return (hinted or codes[0]), 0.7 if hinted else 0.6
     if hints:
         return hints.most_common(1)[0][0], 0.5
     return None, 0.0
