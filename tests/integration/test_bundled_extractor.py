@@ -131,3 +131,21 @@ def test_pictures_over_the_pixel_limit_are_not_decoded(
         assert sizes and all(w * h < 796 * 289 for w, h in sizes)
     finally:
         pdf.close()
+
+
+@pytest.mark.parametrize(
+    "file",
+    [
+        "pdf/016-ZUGFeRD_1p0_BASIC_Einfach.pdf",  # seller under "Rechnungsersteller"
+        "pdf/022-ZUGFeRD_1p0_COMFORT_Rechnungskorrektur.pdf",  # credit note, totals table
+        "pdf/038-MustangGnuaccountingBeispielRE-20201121_508.pdf",  # "Net total" before VAT
+    ],
+)
+def test_reads_the_printed_pages_of_e_invoices_as_well_as_their_xml(
+    shared_data: Path, file: str
+) -> None:
+    root = shared_data / "zugferd"
+    pages_only = BundledExtractor(read_einvoices=False)
+    result = pages_only.extract((root / file).read_bytes(), "application/pdf")
+    assert result.source == "pdf-text"
+    _check(_entry(root / "manifest.jsonl", file), result.to_json(), ("total", "date", "vendor"))

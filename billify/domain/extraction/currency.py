@@ -28,7 +28,8 @@ _SYMBOLS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"US\$"), "USD"),
     (re.compile(r"(?<![A-Za-z])Rp\.?\s?\d"), "IDR"),
     (re.compile(r"₩"), "KRW"),
-    (re.compile(r"(?<![A-Za-z])CHF|(?<![A-Za-z])Fr\.\s?\d"), "CHF"),
+    # ``Fr. 12.50``, not Friday in opening hours (``Mo.-Fr. 08.30``)
+    (re.compile(r"(?<![A-Za-z])CHF|(?<![A-Za-z.\-])Fr\.\s?\d"), "CHF"),
     (re.compile(r"R\$"), "BRL"),
     (re.compile(r"\d\s?zł|zł\s?\d|\bzłotych\b", re.I), "PLN"),
     (re.compile(r"\d\s?Kč|Kč\s?\d"), "CZK"),
@@ -54,6 +55,11 @@ _SHARED_SYMBOLS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"¥|￥"), ("JPY", "CNY")),
 )
 _CODE_RE = re.compile(r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])")
+# ``Währung: EUR``: a code named as the document's currency outweighs any symbol.
+_CURRENCY_FIELD = re.compile(
+    r"\b(?:currency|w[äa]hrung|devise|valuta|munt|moneda)\b\W*([A-Z]{3})\b", re.IGNORECASE
+)
+_FIELD_WEIGHT = 5
 
 # Country hints that decide what a bare "$" (or no symbol at all) means.
 _COUNTRY_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -92,6 +98,9 @@ def detect_currency(texts: Iterable[str]) -> tuple[str | None, float]:
     for text in texts:
         votes.update(_symbol_votes(text))
         votes.update(code for code in _CODE_RE.findall(text) if code in ISO_CODES - _WORD_CODES)
+        for code in _CURRENCY_FIELD.findall(text):
+            if code.upper() in ISO_CODES:
+                votes[code.upper()] += _FIELD_WEIGHT
         shared.update(codes for pattern, codes in _SHARED_SYMBOLS for _ in pattern.finditer(text))
         hints.update(code for pattern, code in _COUNTRY_HINTS if pattern.search(text))
     if votes:

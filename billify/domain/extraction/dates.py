@@ -63,11 +63,15 @@ _MONTH_WORD = r"[A-Za-zÀ-ÿ]{3,9}\.?"
 _TIME_NEXT = r"(?=\d{1,2}[:.]\d{2})"
 # a date may also follow a time it is glued to (``18:1524/05/18``)
 _DAY_START = r"(?:(?<![\d.])|(?<=\d:\d\d))"
-_DMY = _DAY_START + r"(\d{1,2})\s?([-/.])\s?(\d{1,2})\s?\2\s?(YEAR)(?:(?!\d)|" + _TIME_NEXT + ")"
+_DMY = (
+    _DAY_START + r"(\d{1,2})_([-/.])_(\d{1,2})_\2_(YEAR)(?:(?!\d)|" + _TIME_NEXT + ")"
+)  # ``_``: where spaces may be
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ymd", re.compile(rf"(?<!\d)(\d{{4}})([-/.])(\d{{1,2}})\2(\d{{1,2}})(?:(?!\d)|{_TIME_NEXT})")),
-    ("dmy", re.compile(_DMY.replace("YEAR", r"\d{4}"))),
-    ("dmy", re.compile(_DMY.replace("YEAR", r"\d{2}"))),
+    # ``16. 09. 2013``: spaced as Czech and Slovak print dates, or as a PDF's text layer may
+    # space its characters
+    ("dmy", re.compile(_DMY.replace("YEAR", r"\d{4}").replace("_", r"\s{0,2}"))),
+    ("dmy", re.compile(_DMY.replace("YEAR", r"\d{2}").replace("_", r"\s?"))),
     (
         "d_mon_y",
         re.compile(

@@ -26,7 +26,9 @@ _DATE_LABEL = re.compile(
 _NOT_ISSUE_DATE = re.compile(
     r"\b(?:due|f[äa]llig|verval|[ée]ch[ée]ance|limite|expir|exp\.?|valid|until|bis|"
     r"deliver|liefer|levering|livraison|period|periode|p[ée]riode|birth|check\s*-?out|"
-    r"zahlungsziel|pr[ée]l[èe]vement|payment\s+due)",
+    r"zahlungsziel|pr[ée]l[èe]vement|payment\s+due|"
+    # the revision of a form or a standard, not of the document: ``Version 2.1 vom 24.03.2020``
+    r"version|\bstand\b|\brev\.)",
     re.IGNORECASE,
 )
 _ORDER_DATE = re.compile(r"\b(?:order|bestel|commande|bestell)", re.IGNORECASE)

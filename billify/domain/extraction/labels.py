@@ -61,11 +61,15 @@ _ROUNDED_TOTAL = _rx(
 # "Amount paid incl. GST": the total, not the cash handed over
 _PAID_INCL_TAX = _rx(rf"\b(?:amt|amount)\s+paid\b.*(?:{_INCL})\W*(?:{_TAX_WORD})")
 _ROUNDING = _rx(r"round|\badj(?:ustment)?\b|pembundaran|rundung|afronding|arrondi")
-_DISCOUNT = _rx(r"disc|saving|rabatt|korting|remise|voucher|coupon|promo")
+_DISCOUNT = _rx(
+    r"disc|saving|rabatt|korting|remise|voucher|coupon|promo|allowance|abschl[äa]g|"
+    r"zuschl[äa]g"  # ``Gesamtbetrag der Zuschläge``: the sum of the surcharges, not a total
+)
 _SUBTOTAL = _rx(
     rf"sub\W?[ti1]\s?[o0u]\s?[ti1]\s?al|sub\W?totaal|zwischensumme|\bsubtot"
     rf"|(?:{_TOTAL_WORD})[^0-9]*(?:{_EXCL})"
     r"|nettobetrag|\bnetto\b|taxable|tax\s*base|steuerbasis|montant\s+ht|total\s+ht"
+    r"|positionssumme|summe\s+(?:der\s+)?positionen|warenwert"
     rf"|(?:{_EXCL})\.?\s*(?:{_TAX_WORD})"
 )
 _TAX = _rx(_TAX_WORD)
@@ -77,13 +81,15 @@ _TAX_ID = _rx(
 _STRONG_TOTAL = _rx(
     rf"grand\W*(?:{_TOTAL_WORD})|(?:{_TOTAL_WORD})\W*(?:amount|amt|payable|due|sales|to\s+pay)"
     rf"|(?:{_TOTAL_WORD})[^0-9]*(?:{_INCL})|gesamtbetrag|endbetrag|rechnungsbetrag|bruttobetrag"
+    r"|bruttosumme|gesamtsumme|endsumme|rechnungssumme"
     rf"|(?:{_TOTAL_WORD})\s*brutto|totaal\s*(?:te\s+betalen)?|montant\s+ttc|total\s+ttc|"
     r"invoice\s+total|total\s+(?:for|of)\s+this|amount\s+payable"
     rf"|\ba[mn]ount\s+(?:{_INCL})\.?\s*(?:{_TAX_WORD})"  # ``Amount incl. GST``
 )
 _DUE = _rx(
     r"amount\s+due|balance\s+due|\bdue\b|payable|to\s+pay|te\s+betalen|zu\s+zahlen|[àa]\s+payer"
-    r"|zahlbetrag|restbetrag|openstaand|balance\s+to"
+    r"|zahlbetrag|restbetrag|openstaand|balance\s+to|residual|reste\s+[àa]\s+payer|"
+    r"remaining\s+(?:balance|amount)"
 )
 _TOTAL = _rx(rf"\b(?:{_TOTAL_WORD})")
 _NET_AMOUNT = _rx(r"\bnett?\s*am(?:oun)?t\b")

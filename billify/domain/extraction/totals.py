@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from billify.domain.extraction.amounts import AmountToken, find_amounts
 from billify.domain.extraction.labels import ROUNDED_TOTAL_STRENGTH, Kind, Label, classify
-from billify.domain.extraction.lines import Row
+from billify.domain.extraction.lines import Box, Row
 
 CENT = Decimal("0.01")
 MAX_ROUNDING = Decimal("0.10")
@@ -56,6 +56,8 @@ def collect_candidates(rows: Sequence[Row]) -> list[Candidate]:
             if last_label is not None:
                 found.append(_candidate(last_label, tokens[-1].value, i))
                 continue
+        if not tokens:
+            found.extend(_column_totals(rows, i))
         if meaning is None:
             continue
         if tokens:
@@ -64,7 +66,67 @@ def collect_candidates(rows: Sequence[Row]) -> list[Candidate]:
         below = _value_below(rows, i)
         if below is not None:
             found.append(_candidate(meaning, below, i))
-    return _rounded_totals(found)
+    return _pre_tax_totals(_rounded_totals(found))
+
+
+def _pre_tax_totals(found: list[Candidate]) -> list[Candidate]:
+    """A "total" that, plus a tax printed with it, makes a total printed further down is the
+    total before tax (``Net total: 496.00`` / ``VAT total: 75.04`` / ``Due payable: 571.04``)."""
+    taxes = [c.value for c in found if c.kind is Kind.TAX and c.value > 0]
+    out = []
+    for c in found:
+        if c.kind is Kind.TOTAL and any(
+            later.kind in _TOTAL_KINDS and later.row > c.row and later.value - c.value in taxes
+            for later in found
+        ):
+            c = Candidate(Kind.SUBTOTAL, 0.9, c.value, c.row, c.crowded)
+        out.append(c)
+    return out
+
+
+_COLUMN_ROWS = 8  # how far below its header a column of amounts may run
+
+
+def _column_totals(rows: Sequence[Row], i: int) -> list[Candidate]:
+    """A table whose header row names the total (``Nettobetrag  MwSt-Betrag  Endbetrag``),
+    its amounts printed in the rows below under each header: the last amount of a total's
+    column is the document's total (the rows above it are per tax rate or per item)."""
+    header = rows[i]
+    if len(header.cells) < 3:
+        return []
+    found = []
+    for cell in header.cells:
+        meaning = classify(cell.text)
+        if meaning is None or meaning.kind not in _TOTAL_KINDS or meaning.strength < 1.0:
+            continue
+        last = _last_in_column(rows, i, cell.box)
+        if last is not None:
+            value, row = last
+            found.append(Candidate(meaning.kind, meaning.strength, value, row))
+    return found
+
+
+def _last_in_column(rows: Sequence[Row], i: int, box: Box | None) -> tuple[Decimal, int] | None:
+    """The last of the amounts printed right under ``box``, one per row, from row ``i + 1``
+    on until a row has none there."""
+    if box is None:
+        return None
+    last = None
+    for j in range(i + 1, min(len(rows), i + 1 + _COLUMN_ROWS)):
+        if rows[j].page != rows[i].page:
+            break
+        below = [c for c in rows[j].cells if c.box is not None and _under(c.box, box)]
+        tokens = [t for c in below for t in money_tokens(c.text)]
+        if len(tokens) != 1:
+            break
+        last = (tokens[0].value, j)
+    return last
+
+
+def _under(cell: Box, header: Box) -> bool:
+    """Whether ``cell`` sits in ``header``'s column: most of the narrower one's width shared."""
+    shared = min(cell[2], header[2]) - max(cell[0], header[0])
+    return shared > 0.5 * min(cell[2] - cell[0], header[2] - header[0])
 
 
 def _rounded_totals(found: list[Candidate]) -> list[Candidate]:

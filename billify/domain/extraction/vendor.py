@@ -17,7 +17,8 @@ _LEGAL_FORM = re.compile(
     r"(?:\bSDN\.?\s*BHD|\bBHD|\bBERHAD|\bPLT|\bLTD|\bLIMITED|\bLLC|\bLLP|\bINC|\bCORP|"
     r"\bCORPORATION|\bGMBH|\bAG|\bKG|\bSARL|\bSAS|\bS\.A|\bSA|\bB\.?\s?V|\bN\.?\s?V|"
     r"\bS\.?A\.?S|\bS\.?A\.?R\.?L|\bS\.?R\.?L|\bS\.?P\.?A|\bPTE|\bPTY|\bPVT|\b[S5]/[B8]|\bSB|"
-    r"&\s*CO|\bCO\.)(?![A-Za-z])\.?",
+    r"&\s*CO|\bCO\.|\bmbH|\bUG|\bOHG|\bGbR|\bKGaA|\ba\.\s?G|\be\.\s?V|\be\.\s?K|"
+    r"\bApS|\bA/S|\bBVBA|\bSPRL|\bS\.L|\bs\.r\.o|\bsp\.\s?z\s?o\.\s?o|\bKft|\bOy)(?![A-Za-z])\.?",
     re.IGNORECASE,
 )
 # Words that name a kind of business: they may start a name (``RESTORAN WAN SHENG``).
@@ -69,13 +70,15 @@ _CUSTOMER_LABEL = re.compile(
     r"bill(?:ed)?\s*to|ship(?:ped)?\s*to|sold\s*to|invoice\s*to|deliver(?:y|ed)?\s*to|"
     r"customer|client|kunde|rechnungsempf|lieferadresse|factur[ée]\s*[àa]|adresse\s+de\s+"
     r"(?:facturation|livraison)|factuuradres|afleveradres|attn|t\.a\.v\.|buyer|recipient|"
-    r"billing\s+address|shipping\s+address|nom\s+de\s+l",
+    r"billing\s+address|shipping\s+address|nom\s+de\s+l|"
+    # a salutation opening an address block is the customer's: ``Herrn`` / ``Max Mustermann``
+    r"^\s*(?:herrn?|frau|monsieur|madame|mme|dhr|mevr)\.?(?:\s|$)",
     re.IGNORECASE,
 )
 _SELLER_LABEL = re.compile(
     r"^\s*(?:sold\s*by|seller|vendor|supplier|from|service\s*provider|issued\s*by|"
     r"verk[äa]ufer|lieferant|leverancier|fournisseur|vendeur|titulaire\s+du\s+compte|"
-    r"payable\s+to|in\s+favou?r\s+of)\s*:?\s*",
+    r"payable\s+to|in\s+favou?r\s+of)\b\s*:?\s*",
     re.IGNORECASE,
 )
 # A row that is only a seller heading: the seller's name and address follow in the rows below.
@@ -312,7 +315,9 @@ def _names_in(text: str) -> tuple[str, ...]:
         cell = _REG_NUMBER.sub(" ", cell)
         cell = _REG_TAIL.sub("", cell)
         cell = " ".join(cell.split()).strip("<>")
-        cell = _SELLER_LABEL.sub("", cell)
+        unlabelled = _SELLER_LABEL.sub("", cell)
+        if not (_LEGAL_FORM.search(unlabelled) and _only_forms(unlabelled)):
+            cell = unlabelled  # else the word is the name: ``Lieferant GmbH``
         cell = _NAME_LABEL.sub("", cell)
         cell = _TITLE_WORDS.sub("", cell).strip(" :,-|*")
         cell = re.split(r"\s[-\u2013\u2212|·•]\s", cell)[0].strip(" :,-|*")

@@ -29,6 +29,8 @@ from billify.domain.extraction import detect_currency
         (["I alt 129,00 kr.", "CVR 12345678"], "DKK"),
         (["TRY OUR NEW BURGER", "TOTAL $8.20"], "USD"),
         (["1 KR600 SAFETY SHOES  89.00", "JALAN IPOH"], "MYR"),
+        (["Währung:  EUR", "Mo.-Fr. 08.30 - 12.30 Uhr", "Mo.-Fr. 14.00 - 17.00 Uhr"], "EUR"),
+        (["Total  Fr. 12.50"], "CHF"),
     ],
 )
 def test_detects_iso_code(texts: list[str], code: str) -> None:
