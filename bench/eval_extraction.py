@@ -2,14 +2,15 @@
 
 usage: python bench/eval_extraction.py [--limit N] [--sets sroie-train,invoice2data,zugferd]
                                        [--predictions DIR] [--check-scorer] [--ocr-cache DIR]
-                                       [--ocr KNOB=VALUE ...] [--ignore-einvoices]
+                                       [--ocr KNOB=VALUE ...] [--ignore-einvoices] [--ocr-pdfs]
 Prints each set's table (per-field accuracy, median seconds per document) and the peak RSS.
 With --check-scorer, also runs ../shared/tools/score.py on the written predictions and checks
 that it agrees with billify.evaluation. With --ocr-cache, OCR results are kept in DIR and reused
 (for iterating on the field rules in seconds; the timings then measure no OCR). --ocr sets one
 of the OcrSettings knobs (``--ocr det_limit=800``) to measure its effect. --ignore-einvoices
 reads the ZUGFeRD PDFs from their printed pages, scored against the labels of their XML: a set
-of invoice layouts the layout rules were not written for.
+of invoice layouts the layout rules were not written for. --ocr-pdfs OCRs every PDF page as if
+it were scanned (invoices read by OCR, scored against labels their text layer would give).
 """
 
 from __future__ import annotations
@@ -52,6 +53,11 @@ def main() -> int:
         action="store_true",
         help="read e-invoice PDFs from their pages, not their XML (tests the layout rules)",
     )
+    parser.add_argument(
+        "--ocr-pdfs",
+        action="store_true",
+        help="OCR every PDF page as if scanned (tests OCR on invoices with known answers)",
+    )
     args = parser.parse_args()
     settings = ocr_settings(args.ocr)
     out_dir = args.predictions or Path(tempfile.mkdtemp(prefix="billify-eval-"))
@@ -62,6 +68,7 @@ def main() -> int:
         else BundledExtractor(settings)
     )
     extractor.read_einvoices = not args.ignore_einvoices
+    extractor.read_text_layers = not args.ocr_pdfs
     agree = True
     for name in args.sets.split(","):
         manifest = DATA / name / "manifest.jsonl"

@@ -92,11 +92,15 @@ class BundledExtractor:
         max_pages: int = 500,
         max_ocr_pages: int = 20,
         read_einvoices: bool = True,
+        read_text_layers: bool = True,
     ) -> None:
         self.settings = settings or OcrSettings()
         # False: a PDF's embedded e-invoice XML is ignored and its pages read as printed
         # (to measure the layout rules on e-invoices, whose XML gives the right answers).
         self.read_einvoices = read_einvoices
+        # False: every PDF page is OCRed as if scanned (a text layer in a broken font
+        # encoding; or to measure OCR on invoices whose text layer gives the right answers).
+        self.read_text_layers = read_text_layers
         # A text-layer page takes ~0.02 s, an OCRed one ~0.6 s: of a longer document, the
         # first and the last pages are read (where the seller, the date and the total are
         # printed), at most max_pages pages in all and at most max_ocr_pages by OCR.
@@ -199,7 +203,7 @@ class BundledExtractor:
                 return replace(structured, pages=page_count)
             read = ends(range(page_count), self.max_pages)
             text_layer = {i: _text_layer_lines(pdf, i) for i in read}
-            scanned = [i for i in read if not _has_text(text_layer[i])]
+            scanned = [i for i in read if not (self.read_text_layers and _has_text(text_layer[i]))]
             to_ocr = set(ends(scanned, self.max_ocr_pages))
             lines: list[TextLine] = []
             for index, page_lines in text_layer.items():
