@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 from billify.adapters.aws.clients import client, error_code
 from billify.domain.extraction.amounts import parse_amount
 from billify.domain.extraction.currency import ISO_CODES, detect_currency
-from billify.domain.extraction.dates import find_dates, infer_order
+from billify.domain.extraction.dates import find_dates, infer_order, month_first_locale
 from billify.domain.models import Extraction, LineItem, UnreadableDocument
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,8 @@ def extraction_from_expense(response: Mapping[str, Any]) -> Extraction:
         if name in ("total", "subtotal", "tax", "amount_due"):
             value = parse_amount(text)
         elif name == "date":
-            value = _date(text, month_first_hint=currency == "USD")
+            texts = [printed for printed, _ in best.values()]
+            value = _date(text, month_first_hint=month_first_locale(texts, currency))
         else:
             value = " ".join(text.split())
         if value is not None:

@@ -207,6 +207,32 @@ def _valid(candidates: Iterable[tuple[int, int, int]]) -> tuple[dt.date, ...]:
     return tuple(out)
 
 
+# Currencies of countries that write dates month first (the US, the Philippines).
+_MONTH_FIRST_CURRENCIES = frozenset({"USD", "PHP"})
+_US_STATES = (
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
+    "NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY"
+)
+# ``Seattle, WA 98109``: a US address.
+_US_ADDRESS = re.compile(rf",\s*(?:{'|'.join(_US_STATES.split())})\s+\d{{5}}(?:-\d{{4}})?\b")
+# Words of languages that write dates day first: a US-dollar invoice written in them is not
+# dated the US way.
+_DAY_FIRST_LANGUAGE = re.compile(
+    r"\b(?:rechnung|datum|betrag|facture|montant|factuur|bedrag|factura|fecha|fattura|"
+    r"importo|tarikh|jumlah)\b",
+    re.IGNORECASE,
+)
+
+
+def month_first_locale(texts: Iterable[str], currency: str | None) -> bool:
+    """Whether a document's all-numeric dates are more likely month first, from its currency,
+    a US address and its language; only used when its own dates give no evidence."""
+    text = "\n".join(texts)
+    if _DAY_FIRST_LANGUAGE.search(text):
+        return False
+    return currency in _MONTH_FIRST_CURRENCIES or _US_ADDRESS.search(text) is not None
+
+
 def infer_order(matches: Iterable[DateMatch], month_first_hint: bool = False) -> Order:
     """Day-first unless the document's own dates (or, failing that, a hint such as US dollars
     with US English) say month-first. An impossible reading is the strongest evidence."""

@@ -9,7 +9,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from billify.domain.extraction.currency import detect_currency
-from billify.domain.extraction.dates import DateMatch, Order, find_dates, infer_order
+from billify.domain.extraction.dates import (
+    DateMatch,
+    Order,
+    find_dates,
+    infer_order,
+    month_first_locale,
+)
 from billify.domain.extraction.identifiers import find_invoice_number
 from billify.domain.extraction.items import find_line_items
 from billify.domain.extraction.labels import Kind
@@ -53,7 +59,7 @@ def extract_fields(lines: Sequence[TextLine], *, source: str = "ocr") -> Extract
     currency, currency_conf = detect_currency(texts)
     candidates = collect_candidates(rows)
     money = choose_money(candidates, rows)
-    date = _choose_date(rows, month_first_hint=currency == "USD")
+    date = _choose_date(rows, month_first_hint=month_first_locale(texts, currency))
     vendor = find_vendor(rows)
     invoice_number, number_conf = find_invoice_number(rows)
     items = find_line_items(rows, _first_totals_row(candidates))

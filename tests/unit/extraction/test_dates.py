@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from billify.domain.extraction import Order, parse_date
-from billify.domain.extraction.dates import find_dates, infer_order
+from billify.domain.extraction.dates import find_dates, infer_order, month_first_locale
 
 
 @pytest.mark.parametrize(
@@ -111,3 +111,27 @@ def test_a_date_glued_to_a_receipt_number_is_found_and_trusted_less() -> None:
     (match,) = find_dates("C021027729/2/2017 12:00 PM")
     assert match.read() == dt.date(2017, 2, 9)
     assert match.loose
+
+
+@pytest.mark.parametrize(
+    ("texts", "currency", "month_first"),
+    [
+        (["Total $12.00"], "USD", True),
+        (["Kabuuan ₱350.00"], "PHP", True),
+        (["Acme Inc.", "500 Pine St, Seattle, WA 98101"], None, True),
+        (["Rechnung", "Betrag $12.00"], "USD", False),  # a German invoice in dollars
+        (["Facture", "Montant 12,00 $"], "USD", False),
+        (["TOTAL RM 12.00", "81100 JOHOR BAHRU, JOHOR"], "MYR", False),
+        (["Totaal € 12,00"], "EUR", False),
+    ],
+)
+def test_the_currency_an_address_and_the_language_hint_the_order(
+    texts: list[str], currency: str | None, month_first: bool
+) -> None:
+    assert month_first_locale(texts, currency) is month_first
+
+
+def test_a_us_dated_invoice_without_impossible_dates() -> None:
+    lines = ["Acme Inc.", "500 Pine St, Seattle, WA 98101", "Invoice date 03/04/2024"]
+    order = infer_order(find_dates(lines[-1]), month_first_locale(lines, None))
+    assert find_dates(lines[-1])[0].read(order) == dt.date(2024, 3, 4)
