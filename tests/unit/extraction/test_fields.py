@@ -82,6 +82,32 @@ def test_subtotal_plus_tax_raises_confidence() -> None:
     assert good.subtotal == Decimal("10.00") and good.tax == Decimal("0.60")
 
 
+def test_a_subtotal_and_tax_that_contradict_the_total_lower_its_confidence() -> None:
+    alone = extract_fields(receipt("A SHOP", ("TOTAL", "10.60")))
+    contradicted = extract_fields(
+        receipt("A SHOP", ("SUBTOTAL", "10.00"), ("GST 6%", "0.90"), ("TOTAL", "10.60"))
+    )
+    assert contradicted.total == alone.total == Decimal("10.60")
+    assert contradicted.confidence["total"] < alone.confidence["total"]
+
+
+def test_line_items_adding_up_to_the_total_raise_its_confidence() -> None:
+    def total_with(second_item: str) -> tuple[Decimal | None, float]:
+        result = extract_fields(
+            receipt(
+                "A SHOP",
+                ("NASI LEMAK  1 x 4.50", "4.50"),
+                ("TEH TARIK  2 x 2.00", second_item),
+                ("TOTAL", "8.50"),
+            )
+        )
+        return result.total, result.confidence["total"]
+
+    adding_up, not_adding_up = total_with("4.00"), total_with("3.00")
+    assert adding_up[0] == not_adding_up[0] == Decimal("8.50")
+    assert adding_up[1] > not_adding_up[1]
+
+
 def test_nett_total_beats_gross_and_tax_lines() -> None:
     lines = receipt(
         "RESTORAN SEDAP",
