@@ -120,6 +120,14 @@ class CachedOcrExtractor(BundledExtractor):
         return lines
 
 
+def spread_receipts(count: int) -> list[dict[str, Any]]:
+    """``count`` SROIE manifest entries spread evenly over the set (every n-th receipt)."""
+    manifest = DATA / "sroie-train" / "manifest.jsonl"
+    entries = [json.loads(line) for line in manifest.open(encoding="utf-8")]
+    step = max(1, len(entries) // count)
+    return entries[::step][:count]
+
+
 def ocr_settings(assignments: list[str]) -> OcrSettings:
     """OcrSettings with ``knob=value`` overrides, each value of the knob's own type."""
     defaults = OcrSettings()

@@ -19,7 +19,6 @@ the shipped side (``--ocr det_limit=800``) to see what it would buy.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -30,7 +29,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "bench")]
 
-from eval_extraction import ocr_settings  # noqa: E402  (the same --ocr parsing)
+from eval_extraction import ocr_settings, spread_receipts  # noqa: E402  (shared with eval)
 
 from billify.adapters.local.bundled_extractor import BundledExtractor, OcrSettings  # noqa: E402
 from billify.evaluation import score_field  # noqa: E402
@@ -63,9 +62,7 @@ def main() -> int:
         "full model": BundledExtractor(replace(shipped, latin_only=False, memory_arena=False)),
         "raw rapidocr": RawRapidOcr(),
     }
-    entries = [json.loads(line) for line in (SROIE / "manifest.jsonl").open(encoding="utf-8")]
-    step = max(1, len(entries) // args.receipts)
-    chosen = entries[::step][: args.receipts]
+    chosen = spread_receipts(args.receipts)
     for extractor in sides.values():  # load the models outside the timings
         extractor.extract((SROIE / chosen[0]["file"]).read_bytes(), "image/jpeg")
     seconds: dict[str, list[float]] = {name: [] for name in sides}

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import resource
 import sys
 from pathlib import Path
@@ -20,11 +19,11 @@ from pathlib import Path
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO), str(REPO / "bench")]
+
+from eval_extraction import DATA, spread_receipts  # noqa: E402
 
 from billify.adapters.local.bundled_extractor import BundledExtractor  # noqa: E402
-
-DATA = REPO.parent / "shared" / "data"
 
 
 def peak_mb() -> float:
@@ -35,10 +34,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--receipts", type=int, default=40)
     args = parser.parse_args()
-    sroie = DATA / "sroie-train"
-    entries = [json.loads(line) for line in (sroie / "manifest.jsonl").open(encoding="utf-8")]
-    step = max(1, len(entries) // args.receipts)
-    receipts = [sroie / e["file"] for e in entries[::step][: args.receipts]]
+    receipts = [DATA / "sroie-train" / e["file"] for e in spread_receipts(args.receipts)]
     extractor = BundledExtractor()
     print(f"start: {peak_mb():.0f} MB")
     for path in receipts:
