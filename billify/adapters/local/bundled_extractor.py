@@ -532,11 +532,13 @@ def _cells(
 
 
 def _wide_gap(boxes: Sequence[tuple[float, float, float, float]], chars: list[int], i: int) -> bool:
-    previous = next((j for j in reversed(chars) if boxes[j][2] > boxes[j][0]), None)
-    if previous is None:
+    inked = [j for j in chars[-6:] if boxes[j][2] > boxes[j][0]]
+    if not inked:
         return False
-    _, bottom, right, top = boxes[previous]
-    size = max(top - bottom, 1.0)
+    right = boxes[inked[-1]][2]
+    # The size of the text, not of the last glyph: after a ``.`` or ``-`` (a tiny box) the
+    # normal space of a monospace font would otherwise split ``00.123.456`` into cells.
+    size = max(max(boxes[j][3] - boxes[j][1] for j in inked), 1.0)
     gap = boxes[i][0] - right
     return gap > 1.8 * size or gap < -4 * size
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from billify.domain.extraction.currency import detect_currency
@@ -20,8 +20,9 @@ from billify.domain.extraction.identifiers import find_invoice_number
 from billify.domain.extraction.items import find_line_items
 from billify.domain.extraction.labels import Kind
 from billify.domain.extraction.lines import Row, TextLine, group_rows
-from billify.domain.extraction.totals import Candidate, choose_money, collect_candidates
+from billify.domain.extraction.totals import Candidate, Money, choose_money, collect_candidates
 from billify.domain.extraction.vendor import find_vendor
+from billify.domain.extraction.vocabulary import is_credit_note_title
 from billify.domain.models import Extraction, LineItem
 
 _DATE_LABEL = re.compile(
@@ -58,7 +59,7 @@ def extract_fields(lines: Sequence[TextLine], *, source: str = "ocr") -> Extract
     texts = [row.text for row in rows]
     currency, currency_conf = detect_currency(texts)
     candidates = collect_candidates(rows)
-    money = choose_money(candidates, rows)
+    money = _signed(choose_money(candidates, rows), rows)
     date = _choose_date(rows, month_first_hint=month_first_locale(texts, currency))
     vendor = find_vendor(rows)
     invoice_number, number_conf = find_invoice_number(rows)
@@ -93,6 +94,29 @@ def extract_fields(lines: Sequence[TextLine], *, source: str = "ocr") -> Extract
         source=source,
         pages=max((line.page for line in lines), default=0) + 1,
     )
+
+
+def _signed(money: Money, rows: Sequence[Row]) -> Money:
+    """A credit note gives money back: its amounts are negative, as its e-invoice XML is read,
+    whether the page prints them with a minus or under a ``Gutschrift`` title alone."""
+    if money.total is None or money.total <= 0:
+        return money
+    if not any(is_credit_note_title(row.text) for row in rows[:_TITLE_ROWS]):
+        return money
+
+    def negated(value: Decimal | None) -> Decimal | None:
+        return None if value is None else -abs(value)
+
+    return replace(
+        money,
+        total=negated(money.total),
+        subtotal=negated(money.subtotal),
+        tax=negated(money.tax),
+        amount_due=negated(money.amount_due),
+    )
+
+
+_TITLE_ROWS = 30  # a document's title is printed near the top of its first page
 
 
 def _choose_date(rows: Sequence[Row], month_first_hint: bool) -> _DateGuess:

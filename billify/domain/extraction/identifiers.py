@@ -7,17 +7,23 @@ from collections.abc import Sequence
 
 from billify.domain.extraction.dates import find_dates
 from billify.domain.extraction.lines import Row
+from billify.domain.extraction.vocabulary import Role, words
 
+# Invoice-number labels of every language (vocabulary.py), and German compounds such as
+# ``Versicherungsrechnung (575) Nr.`` that name the kind of invoice before the number.
+_STRONG = "|".join(
+    [
+        *words(Role.INVOICE_NUMBER),
+        r"\w*rechnung\w*(?:\s+de[sr]\s+\w+)?\s*(?:\(\d{3}\)\s*)?(?:nr\b|nummer|#)\.?",
+        r"receipt\s*(?:no|number|#)\.?",
+    ]
+)
 _LABEL = re.compile(
-    r"(?P<strong>invoice\s*(?:no|number|num|nr|#|id)\.?|inv\.?\s*(?:no|number|#)\.?|"
-    r"factuur\s*(?:nummer|nr|no)\.?|factuurnummer|rechnungs?\s*-?(?:nummer|nr)\.?|"
-    r"rechnungsnummer|\w*rechnung\w*(?:\s+de[sr]\s+\w+)?\s*(?:\(\d{3}\)\s*)?(?:nr\b|nummer|#)\.?|"
-    r"facture\s*(?:n[°o]|num[ée]ro)\.?|num[ée]ro\s+de\s+facture|"
-    r"bill\s*(?:no|number|#)\.?|receipt\s*(?:no|number|#)\.?|"
-    r"credit\s*note\s*(?:no|number)\.?|gutschrift\s*(?:nr|nummer)\.?)"
+    rf"(?P<strong>{_STRONG})"
     r"|(?P<weak>(?:doc(?:ument)?|trans(?:action)?|ref(?:erence)?|order|slip|cash\s*bill|"
     r"no\.?\s*resit|resit|ticket|check|chk|booking|reservation|confirmation)\s*"
-    r"(?:no|number|#|id|ref)\.?|beleg\s*-?\s*(?:nr|nummer)\.?|\binv\b\.?|\bfactuur\b|\bfacture\b|^\s*(?=#\s*\w*\d)|"
+    r"(?:no|number|#|id|ref)\.?|beleg\s*-?\s*(?:nr|nummer)\.?|\binv\b\.?|\bfactuur\b|\bfacture\b|"
+    r"\bfactura\b|\bfattura\b|\binvois\b|^\s*(?=#\s*\w*\d)|"
     r"^\s*(?:tax\s+)?invoice\b(?=\s+[A-Za-z]*[/_-]?\d))",
     re.IGNORECASE,
 )

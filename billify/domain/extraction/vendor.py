@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import statistics
 from collections import Counter
@@ -10,7 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from billify.domain.extraction.dates import find_dates
+from billify.domain.extraction.layout import PartyBlock, party_blocks
 from billify.domain.extraction.lines import Row
+from billify.domain.extraction.vocabulary import Role, is_label_only, label_pattern
 
 # Company forms, printed after the name (several languages).
 _LEGAL_FORM = re.compile(
@@ -178,6 +181,8 @@ def find_vendor(rows: Sequence[Row]) -> VendorGuess:
     best: tuple[float, str, int] | None = None
     for i, row in enumerate(rows):
         for found in _names_in(row.text):
+            if is_label_only(found):
+                continue  # ``Seller``, ``Acheteur``, ``Name:``: a label is never the value
             completed = _complete(found, i, rows)
             if completed is None:
                 continue
@@ -258,6 +263,8 @@ class _Context:
     seller_keys: frozenset[str]
     seller_block: frozenset[int]
     owner_rows: frozenset[int]
+    cell_roles: dict[int, Role]  # id() of a cell in a labelled party block -> its party
+
 
     @classmethod
     def of(cls, rows: Sequence[Row]) -> _Context:
@@ -288,6 +295,7 @@ class _Context:
                 if _SELLER_HEADING.fullmatch(row.text.strip())
                 for j in range(i + 1, min(len(rows), i + 4))
             ),
+            cell_roles=_cell_roles(party_blocks([c for row in rows for c in row.cells]), rows),
             owner_rows=frozenset(  # the label's own row when the owner follows on it, and the next
                 j
                 for i, row in enumerate(rows)
@@ -295,6 +303,51 @@ class _Context:
                 for j in ([i] if row.text[owner.end() :].strip() else []) + [i + 1]
             ),
         )
+
+
+def _cell_roles(blocks: Sequence[PartyBlock], rows: Sequence[Row]) -> dict[int, Role]:
+    """The party of every cell in a labelled block; a heading with its value after a colon
+    (``Buyer: Kunden AG``) is its own block. A contact person's name is nobody's (role
+    CONTACT): the value right of ``Ansprechpartner:``."""
+    roles: dict[int, Role] = {}
+    for block in blocks:
+        if block.inline:
+            roles[id(block.heading)] = block.role
+        for cell in block.cells:
+            roles.setdefault(id(cell), block.role)
+    for row in rows:
+        for left, right in itertools.pairwise(row.cells):
+            match = label_pattern(Role.CONTACT).match(left.text)
+            if match and not match["value"].strip():
+                roles[id(right)] = Role.CONTACT
+    return roles
+
+
+def _roles_of(name: str, row: Row, ctx: _Context) -> set[Role]:
+    """The parties of the cells a candidate name was read from."""
+    key = _key(name)
+    out: set[Role] = set()
+    for cell in row.cells:
+        cell_key = _key(cell.text)
+        if cell_key and (cell_key in key or key in cell_key) and id(cell) in ctx.cell_roles:
+            out.add(ctx.cell_roles[id(cell)])
+    return out
+
+
+def _after_name_label(name: str, row: Row) -> bool:
+    """``Name:`` | ``ACME GmbH``: the value of a name field."""
+    key = _key(name)
+    return any(
+        _NAME_FIELD.match(left.text) is not None and key and key in _key(right.text)
+        for left, right in itertools.pairwise(row.cells)
+    )
+
+
+_NAME_FIELD = re.compile(
+    r"^\s*(?:name|firma|firmenname|nom|raison\s+sociale|naam|bedrijfsnaam|nombre|"
+    r"raz[óo]n\s+social|nome|ragione\s+sociale|denominazione|nama|company(?:\s+name)?)\s*:?\s*$",
+    re.IGNORECASE,
+)
 
 
 def _cells(text: str) -> list[str]:
@@ -362,6 +415,14 @@ def _score(name: str, i: int, last: int, rows: Sequence[Row], ctx: _Context) -> 
     not in a customer block) and what it looks like (company form, business word)."""
     row = rows[i]
     score = 0.0
+    roles = _roles_of(name, row, ctx)
+    in_seller = Role.SELLER in roles and Role.BUYER not in roles
+    if Role.BUYER in roles:
+        score -= 4.0  # printed in the buyer's (bill-to, ship-to) block
+    if Role.CONTACT in roles:
+        score -= 2.5  # the contact person named after ``Ansprechpartner:``
+    if in_seller:
+        score += 3.0 + (1.0 if _after_name_label(name, row) else 0.0)
     if i in ctx.first_rows:
         score += 2.0 - 0.25 * ctx.first_rows.index(i)
     has_form = _LEGAL_FORM.search(name) is not None
@@ -384,7 +445,7 @@ def _score(name: str, i: int, last: int, rows: Sequence[Row], ctx: _Context) -> 
         score -= 1.0
     if sum(c.isdigit() for c in name) > 2:
         score -= 1.5
-    if i in ctx.customer_rows:
+    if i in ctx.customer_rows and not in_seller:
         score -= 3.0
     if i in ctx.owner_rows:
         score -= 2.0  # the company that owns the shop named above it

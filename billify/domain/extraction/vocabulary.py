@@ -1,0 +1,301 @@
+"""Label words per language, in one table the layout rules share.
+
+Each role lists, per language, the words a document prints as the *label* of a field (never
+its value): ``Verkäufer`` heads the seller's block, ``Rechnungsnummer`` labels the invoice
+number. Adding a language means adding its words here. Patterns are regular-expression
+fragments, matched case-insensitively on whole words.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from enum import StrEnum
+
+LANGUAGES = ("en", "de", "fr", "nl", "es", "it", "ms")
+
+
+class Role(StrEnum):
+    SELLER = "seller"  # heads the block of whoever issued the document
+    BUYER = "buyer"  # heads the customer's (billed, shipped-to) block
+    INVOICE_NUMBER = "invoice_number"
+    CREDIT_NOTE = "credit_note"  # a document title: the amounts are given back, not owed
+    CONTACT = "contact"  # a contact person's label: the person named after it is not the party
+    FIELD = "field"  # other field labels inside a party block: name, address, number, ...
+
+
+VOCABULARY: dict[Role, dict[str, tuple[str, ...]]] = {
+    Role.SELLER: {
+        "en": (
+            r"seller",
+            r"vendor",
+            r"supplier",
+            r"sold\s+by",
+            r"from",
+            r"issued\s+by",
+            r"issuer",
+            r"bill(?:ed)?\s+from",
+            r"invoice\s+from",
+            r"service\s+provider",
+            r"payee",
+            r"merchant",
+        ),
+        "de": (
+            r"verk[äa]ufer(?:in)?",
+            r"lieferant",
+            r"rechnungs?steller",
+            r"rechnungsersteller",
+            r"absender",
+            r"leistungserbringer",
+            r"auftragnehmer",
+            r"anbieter",
+        ),
+        "fr": (r"vendeur", r"fournisseur", r"[ée]metteur", r"prestataire", r"exp[ée]diteur"),
+        "nl": (r"verkoper", r"leverancier", r"afzender", r"dienstverlener"),
+        "es": (r"vendedor", r"proveedor", r"emisor", r"emitido\s+por"),
+        "it": (r"venditore", r"fornitore", r"cedente(?:\s*/\s*prestatore)?", r"emittente"),
+        "ms": (r"penjual", r"pembekal", r"daripada"),
+    },
+    Role.BUYER: {
+        "en": (
+            r"buyer",
+            r"customer",
+            r"client",
+            r"bill(?:ed)?\s+to",
+            r"ship(?:ped)?\s+to",
+            r"sold\s+to",
+            r"invoice\s+to",
+            r"deliver(?:y|ed)?\s+to",
+            r"recipient",
+            r"purchaser",
+            r"billing\s+address",
+            r"shipping\s+address",
+            r"delivery\s+address",
+            r"to",
+            r"attn",
+        ),
+        "de": (
+            r"k[äa]ufer(?:in)?",
+            r"kunde",
+            r"kundin",
+            r"rechnungsempf[äa]nger(?:in)?",
+            r"leistungsempf[äa]nger(?:in)?",
+            r"empf[äa]nger(?:in)?",
+            r"lieferadresse",
+            r"rechnungsadresse",
+            r"auftraggeber(?:in)?",
+            r"lieferanschrift",
+            r"k[äa]ufer\s*/\s*leistungsempf[äa]nger",
+        ),
+        "fr": (
+            r"acheteur",
+            r"client",
+            r"destinataire",
+            r"factur[ée]\s+[àa]",
+            r"livr[ée]\s+[àa]",
+            r"adresse\s+de\s+(?:facturation|livraison)",
+        ),
+        "nl": (r"koper", r"klant", r"afnemer", r"factuuradres", r"afleveradres", r"geadresseerde"),
+        "es": (r"comprador", r"cliente", r"destinatario", r"facturar\s+a", r"enviar\s+a"),
+        "it": (
+            r"acquirente",
+            r"cliente",
+            r"committente",
+            r"destinatario",
+            r"cessionario(?:\s*/\s*committente)?",
+            r"intestatario",
+        ),
+        "ms": (r"pembeli", r"pelanggan", r"kepada", r"dibil\s+kepada", r"penerima"),
+    },
+    Role.INVOICE_NUMBER: {
+        "en": (
+            r"invoice\s*(?:no|number|num|nr|#|id)\.?",
+            r"inv\.?\s*(?:no|number|#)\.?",
+            r"credit\s*note\s*(?:no|number|#)\.?",
+            r"bill\s*(?:no|number|#)\.?",
+            r"document\s*(?:no|number)\.?",
+        ),
+        "de": (
+            r"rechnungs?\s*-?\s*(?:nummer|nr)\.?",
+            r"rechnung\s*(?:nr|nummer|#)\.?",
+            r"gutschrift\s*(?:nr|nummer)\.?",
+            r"gutschriftsnummer",
+            r"beleg\s*-?\s*(?:nr|nummer)\.?",
+        ),
+        "fr": (
+            r"facture\s*(?:n\s*[°o]|num[ée]ro)\.?",
+            r"n\s*[°o]\.?\s*(?:de\s+)?facture",
+            r"num[ée]ro\s+(?:de\s+)?facture",
+            r"avoir\s*n\s*[°o]\.?",
+        ),
+        "nl": (r"factuur\s*-?\s*(?:nummer|nr|no)\.?", r"creditnota\s*(?:nummer|nr)\.?"),
+        "es": (
+            r"(?:n[úu]mero|n\.?\s*[°oº])\s+(?:de\s+)?factura",
+            r"factura\s*(?:n\.?\s*[°oº]|no\.?)",
+            r"n[úu]m\.?\s+factura",
+        ),
+        "it": (
+            r"(?:numero|n\.?\s*[°o])\s+(?:della\s+)?fattura",
+            r"fattura\s*(?:n\.?\s*[°o]?|nr\.?)",
+        ),
+        "ms": (r"no\.?\s*invois", r"nombor\s+invois", r"invois\s*(?:no|nombor)\.?"),
+    },
+    Role.CREDIT_NOTE: {
+        "en": (r"credit\s*note", r"credit\s*memo", r"credit\s+invoice"),
+        "de": (r"gutschrift", r"gutschriftsanzeige", r"stornorechnung", r"rechnungsstorno"),
+        "fr": (r"avoir", r"facture\s+d'avoir", r"note\s+de\s+cr[ée]dit"),
+        "nl": (r"creditnota", r"creditfactuur", r"credit\s*nota"),
+        "es": (r"nota\s+de\s+cr[ée]dito", r"factura\s+rectificativa", r"abono"),
+        "it": (r"nota\s+di\s+credito", r"nota\s+credito"),
+        "ms": (r"nota\s+kredit",),
+    },
+    Role.CONTACT: {
+        "en": (
+            r"contact(?:\s+person)?",
+            r"attn\.?",
+            r"attention",
+            r"your\s+contact",
+            r"handled\s+by",
+            r"sales\s*person",
+        ),
+        "de": (
+            r"ansprechpartner(?:in)?",
+            r"kontakt(?:person)?",
+            r"bearbeiter(?:in)?",
+            r"sachbearbeiter(?:in)?",
+            r"ihr\s+ansprechpartner",
+        ),
+        "fr": (r"contact", r"interlocuteur", r"suivi\s+par", r"[àa]\s+l'attention\s+de"),
+        "nl": (r"contactpersoon", r"t\.a\.v\.?", r"behandeld\s+door"),
+        "es": (r"contacto", r"persona\s+de\s+contacto", r"atenci[óo]n"),
+        "it": (r"referente", r"contatto", r"alla\s+c\.?a\.?"),
+        "ms": (r"hubungi", r"untuk\s+perhatian", r"u/p"),
+    },
+    Role.FIELD: {
+        "en": (
+            r"name",
+            r"number",
+            r"no\.?",
+            r"address",
+            r"contact(?:\s+person)?",
+            r"phone",
+            r"telephone",
+            r"e-?mail",
+            r"vat\s*(?:id|no|number)?",
+            r"tax\s*(?:id|no|number)",
+            r"id",
+            r"global\s+id",
+            r"company",
+            r"attention",
+            r"street",
+            r"city",
+            r"country",
+            r"post\s*code",
+            r"zip",
+            r"details",
+        ),
+        "de": (
+            r"name",
+            r"nummer",
+            r"nr\.?",
+            r"anschrift",
+            r"adresse",
+            r"kontakt",
+            r"ansprechpartner(?:in)?",
+            r"telefon",
+            r"firma",
+            r"ust\.?\s*-?\s*id\.?\s*-?\s*nr\.?",
+            r"steuernummer",
+            r"globale\s+nummer",
+            r"weitere\s+informationen",
+            r"stra(?:ss|ß)e",
+            r"ort",
+            r"land",
+            r"bearbeiter(?:in)?",
+        ),
+        "fr": (
+            r"nom",
+            r"num[ée]ro",
+            r"adresse",
+            r"contact",
+            r"t[ée]l[ée]phone",
+            r"soci[ée]t[ée]",
+            r"raison\s+sociale",
+            r"n\s*[°o]\s*tva",
+            r"siret",
+            r"pays",
+            r"ville",
+        ),
+        "nl": (r"naam", r"nummer", r"adres", r"contactpersoon", r"telefoon", r"bedrijf", r"land"),
+        "es": (
+            r"nombre",
+            r"n[úu]mero",
+            r"direcci[óo]n",
+            r"contacto",
+            r"tel[ée]fono",
+            r"empresa",
+            r"nif",
+            r"cif",
+            r"pa[íi]s",
+        ),
+        "it": (
+            r"nome",
+            r"numero",
+            r"indirizzo",
+            r"contatto",
+            r"telefono",
+            r"ragione\s+sociale",
+            r"partita\s+iva",
+            r"p\.?\s*iva",
+            r"paese",
+        ),
+        "ms": (r"nama", r"nombor", r"alamat", r"hubungi", r"telefon", r"syarikat"),
+    },
+}
+
+
+def words(role: Role) -> tuple[str, ...]:
+    """Every language's patterns for ``role``, longest first (``bill to`` before ``to``)."""
+    found = {p for patterns in VOCABULARY[role].values() for p in patterns}
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+@functools.cache
+def label_pattern(role: Role) -> re.Pattern[str]:
+    """A label of ``role`` at the start of a text, with its colon and the rest as ``value``:
+    ``Verkäufer: ACME GmbH`` -> value ``ACME GmbH``; ``Seller`` -> value ``""``."""
+    alternatives = "|".join(words(role))
+    return re.compile(
+        rf"^\s*(?:{alternatives})(?![\w])\s*(?P<colon>[:#]|-\s)?\s*(?P<value>.*)$", re.IGNORECASE
+    )
+
+
+@functools.cache
+def _only_labels_pattern() -> re.Pattern[str]:
+    every = "|".join(w for role in Role for w in words(role))
+    separator = r"[\s:/&,.\-|()]*"
+    return re.compile(rf"^{separator}(?:(?:{every})(?![\w]){separator})+$", re.IGNORECASE)
+
+
+def is_label_only(text: str) -> bool:
+    """True when ``text`` is nothing but label words (``Seller``, ``Käufer/Leistungsempfänger``,
+    ``Name:``, ``Acheteur``): a label, never a value."""
+    return bool(text.strip()) and _only_labels_pattern().match(text) is not None
+
+
+def is_credit_note_title(text: str) -> bool:
+    """A title such as ``Gutschrift``, ``Credit note no. 12``, ``AVOIR N° A-17``: the row
+    starts with a credit-note word and is short (``Avoir`` in a sentence is a verb)."""
+    match = label_pattern(Role.CREDIT_NOTE).match(text)
+    return match is not None and len(text.split()) <= 6
+
+
+def heading(text: str) -> tuple[Role, str] | None:
+    """The party a cell heads and the value printed after its label, when the cell is a seller
+    or buyer label alone (``Käufer``) or a label, a colon and a value (``Seller: ACME``);
+    ``Client Services Ltd`` is a name, not a heading."""
+    for role in (Role.SELLER, Role.BUYER):
+        match = label_pattern(role).match(text)
+        if match and (match["colon"] or not match["value"].strip()):
+            return role, match["value"].strip()
+    return None

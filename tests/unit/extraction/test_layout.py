@@ -1,0 +1,222 @@
+"""Layout-aware reading: party blocks under their headings, labels and their values, in every
+arrangement and in the languages of the vocabulary."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from billify.domain.extraction import TextLine, extract_fields
+from billify.domain.extraction.layout import party_blocks
+from billify.domain.extraction.vocabulary import (
+    LANGUAGES,
+    VOCABULARY,
+    Role,
+    heading,
+    is_credit_note_title,
+    is_label_only,
+)
+
+# Each cell: (text, x, row) on a page with 14-pt rows and 9-pt text.
+Cell = tuple[str, float, int]
+
+
+def page(*cells: Cell) -> list[TextLine]:
+    return [
+        TextLine(text, (x, 40.0 + 14 * row, x + 5.0 * len(text), 49.0 + 14 * row))
+        for text, x, row in cells
+    ]
+
+
+# Seller heading, buyer heading, and an invoice-number label per language.
+LABELS = {
+    "en": ("Seller", "Buyer", "Invoice number:"),
+    "de": ("Verkäufer", "Käufer", "Rechnungsnummer:"),
+    "fr": ("Vendeur", "Acheteur", "Facture n°"),
+    "nl": ("Verkoper", "Koper", "Factuurnummer:"),
+    "es": ("Vendedor", "Comprador", "Número de factura:"),
+    "it": ("Venditore", "Acquirente", "Numero fattura:"),
+    "ms": ("Penjual", "Pembeli", "No. Invois:"),
+}
+
+
+def test_every_language_of_the_vocabulary_has_labels_for_every_role() -> None:
+    assert set(LABELS) == set(LANGUAGES)
+    for role in Role:
+        assert set(VOCABULARY[role]) == set(LANGUAGES), role
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_side_by_side_parties_give_the_seller_not_a_label_nor_the_buyer(language: str) -> None:
+    seller, buyer, number_label = LABELS[language]
+    lines = page(
+        ("INVOICE", 40, 0),
+        (seller, 40, 2),
+        (buyer, 320, 2),
+        ("Kowalski Trading GmbH", 40, 3),
+        ("Brightwater Foods S.A.", 320, 3),
+        ("Hauptstrasse 5", 40, 4),
+        ("Rue de la Paix 12", 320, 4),
+        ("10115 Berlin", 40, 5),
+        ("75002 Paris", 320, 5),
+        (number_label, 40, 8),
+        ("RE-2024-0012", 200, 8),
+        ("Total", 40, 12),
+        ("119.00", 320, 12),
+    )
+    extraction = extract_fields(lines, source="pdf-text")
+    assert extraction.vendor == "Kowalski Trading GmbH"
+    assert extraction.invoice_number == "RE-2024-0012"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_buyer_block_printed_first_is_not_the_seller(language: str) -> None:
+    seller, buyer, _ = LABELS[language]
+    lines = page(
+        (buyer, 40, 0),
+        ("Brightwater Foods Ltd", 40, 1),
+        ("12 High Street", 40, 2),
+        (seller, 40, 5),
+        ("Nordlicht Media B.V.", 40, 6),
+        ("Keizersgracht 1", 40, 7),
+        ("Total", 40, 10),
+        ("50.00", 320, 10),
+    )
+    assert extract_fields(lines, source="pdf-text").vendor == "Nordlicht Media B.V."
+
+
+def test_a_viewer_table_of_field_labels_and_values_under_the_seller_heading() -> None:
+    lines = page(
+        ("Verkäufer", 60, 0),
+        ("Nummer:", 60, 1),
+        ("549910", 300, 1),
+        ("Name:", 60, 2),
+        ("Physiotherapeutin", 300, 2),
+        ("Ansprechpartner:", 60, 3),
+        ("Tanja Tinder", 300, 3),
+        ("Anschrift:", 60, 4),
+        ("Musterstraße 12", 300, 4),
+        ("Käufer/Leistungsempfänger", 60, 7),
+        ("Name:", 60, 8),
+        ("Liselotte Müller", 300, 8),
+    )
+    blocks = party_blocks(lines)
+    assert [b.role for b in blocks] == [Role.SELLER, Role.BUYER]
+    assert "Physiotherapeutin" in blocks[0].texts()
+    assert "Liselotte Müller" not in blocks[0].texts()
+    assert extract_fields(lines, source="pdf-text").vendor == "Physiotherapeutin"
+
+
+def test_a_heading_with_its_value_after_a_colon() -> None:
+    lines = page(
+        ("Buyer: Brightwater Foods Ltd", 40, 0),
+        ("Seller: Nordlicht Media B.V.", 40, 1),
+    )
+    blocks = party_blocks(lines)
+    assert [(b.role, b.inline) for b in blocks] == [
+        (Role.BUYER, "Brightwater Foods Ltd"),
+        (Role.SELLER, "Nordlicht Media B.V."),
+    ]
+
+
+def test_the_next_heading_ends_a_block_and_its_column() -> None:
+    lines = page(
+        ("Bill to", 40, 0),
+        ("Ship to", 250, 0),
+        ("Anna Berg", 40, 1),
+        ("Depot 7", 250, 1),
+    )
+    bill, ship = party_blocks(lines)
+    assert bill.texts() == ["Anna Berg"]
+    assert ship.texts() == ["Depot 7"]
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        (("Invoice no.: 4711", 40, 0),),  # after the colon in the same cell
+        (("Invoice no.", 40, 0), ("4711", 200, 0)),  # right of the label
+        (("Invoice no.", 40, 0), ("Date", 200, 0), ("4711", 40, 1), ("1.2.2024", 200, 1)),
+    ],
+)
+def test_a_label_value_in_each_arrangement(cells: tuple[Cell, ...]) -> None:
+    assert extract_fields(page(*cells), source="pdf-text").invoice_number == "4711"
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        ("Rechnungsnummer: RE-2024-0012",),
+        ("Facture n° RE-2024-0012",),
+        ("Factuurnummer RE-2024-0012",),
+        ("Número de factura: RE-2024-0012",),
+        ("Numero fattura RE-2024-0012",),
+        ("No. Invois: RE-2024-0012",),
+    ],
+)
+def test_invoice_number_labels_of_every_language(row: tuple[str]) -> None:
+    lines = page((row[0], 40, 0), ("Total", 40, 3), ("10.00", 300, 3))
+    assert extract_fields(lines, source="pdf-text").invoice_number == "RE-2024-0012"
+
+
+def test_invoice_number_under_a_table_header() -> None:
+    lines = page(
+        ("Rechnungsnr.", 40, 0),
+        ("Datum", 200, 0),
+        ("Kundennr.", 320, 0),
+        ("2024-118", 40, 1),
+        ("05.04.2024", 200, 1),
+        ("K-77", 320, 1),
+    )
+    assert extract_fields(lines, source="pdf-text").invoice_number == "2024-118"
+
+
+@pytest.mark.parametrize(
+    "text", ["Seller", "Acheteur", "Käufer/Leistungsempfänger", "Name:", "Bill to:", "Nummer"]
+)
+def test_labels_alone_are_never_values(text: str) -> None:
+    assert is_label_only(text)
+
+
+@pytest.mark.parametrize("text", ["Lieferant GmbH", "Client Services Ltd", "Nordlicht Media"])
+def test_names_that_contain_label_words_are_values(text: str) -> None:
+    assert not is_label_only(text)
+    assert heading(text) is None
+
+
+def test_a_contact_person_is_not_the_seller() -> None:
+    lines = page(
+        ("Seller", 40, 0),
+        ("Contact person:", 40, 1),
+        ("John Miller", 200, 1),
+        ("Greenfield Ltd", 40, 2),
+        ("1 Mill Road", 40, 3),
+    )
+    assert extract_fields(lines, source="pdf-text").vendor == "Greenfield Ltd"
+
+
+@pytest.mark.parametrize(
+    "title", ["Credit note", "GUTSCHRIFT Nr. 17", "Avoir n° A-17", "Creditnota", "Nota di credito"]
+)
+def test_a_credit_note_title_makes_its_amounts_negative(title: str) -> None:
+    assert is_credit_note_title(title)
+    lines = page(
+        (title, 40, 0),
+        ("Nordlicht Media B.V.", 40, 1),
+        ("Net amount", 40, 4),
+        ("100.00", 300, 4),
+        ("VAT 19%", 40, 5),
+        ("19.00", 300, 5),
+        ("Total", 40, 6),
+        ("119.00", 300, 6),
+    )
+    extraction = extract_fields(lines, source="pdf-text")
+    assert extraction.total == Decimal("-119.00")
+    assert extraction.subtotal == Decimal("-100.00")
+
+
+def test_an_invoice_is_not_a_credit_note_because_a_sentence_starts_with_avoir() -> None:
+    assert not is_credit_note_title("Avoir une question ? Appelez notre service client au 01 23")
+    lines = page(("Facture", 40, 0), ("Total TTC", 40, 3), ("119,00", 300, 3))
+    assert extract_fields(lines, source="pdf-text").total == Decimal("119.00")
