@@ -16,6 +16,7 @@ from billify.adapters.local.sqlite_repository import SqliteInvoiceRepository
 from billify.config import AwsSettings, Settings
 from billify.domain.models import Invoice
 from billify.domain.reports import Month
+from billify.domain.review import ReviewThresholds
 from billify.domain.uploads import Upload
 from billify.ports import (
     BlobStore,
@@ -51,9 +52,15 @@ class Billify:
             mailer=self.mailer,
             clock=self.clock,
             timezone=self.settings.tz,
-            review_threshold=self.settings.review_threshold,
+            review=self.review,
             confirm_recipients=self.settings.confirm_recipients,
             public_url=self.settings.public_url,
+        )
+
+    @property
+    def review(self) -> ReviewThresholds:
+        return ReviewThresholds(
+            total=self.settings.review_threshold, vendor=self.settings.vendor_review_threshold
         )
 
     def submit(self, upload: Upload, owner: str | None = None) -> services.Submitted:

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     smtp_timeout: float = Field(default=30.0, gt=0)
     # An invoice whose total is read with less confidence than this is marked needs_review.
     review_threshold: float = Field(default=0.5, ge=0, le=1)
+    # Likewise for its vendor (seller name).
+    vendor_review_threshold: float = Field(default=0.35, ge=0, le=1)
     # Queue: a message leased and not finished within this many seconds is delivered again.
     visibility_timeout: float = Field(default=300.0, gt=0)
     max_attempts: int = Field(default=5, ge=1)

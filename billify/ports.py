@@ -5,10 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 from billify.domain.emails import OutgoingEmail
+from billify.domain.extraction.lines import Box, TextLine
 from billify.domain.models import Extraction, Invoice
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+PageImage: TypeAlias = "Image.Image"  # a page or a picture printed on it, as pixels
 
 
 class BlobStore(Protocol):
@@ -96,6 +102,47 @@ class Mailer(Protocol):
 
 class Extractor(Protocol):
     def extract(self, document: bytes, media_type: str) -> Extraction: ...
+
+
+class OpenedDocument(Protocol):
+    """A PDF or an image, opened: what the reading pipeline (``billify.reading``) asks of it."""
+
+    page_count: int
+
+    def embedded_xml(self) -> Iterator[bytes]:
+        """The XML files attached to the document (an e-invoice's), best candidates first."""
+
+    def text_lines(self, page: int) -> list[TextLine]:
+        """The page's text layer as cells with boxes in page units; ``[]`` for pixels only."""
+
+    def page_size(self, page: int) -> tuple[float, float]:
+        """Width and height of the page in the units of its text layer (PDF points; pixels
+        for an image)."""
+
+    def page_image(self, page: int) -> PageImage:
+        """The page as pixels: an image's frame upright by its EXIF orientation, a PDF page
+        rendered at the opener's resolution."""
+
+    def pictures(self, page: int, limit: int) -> list[tuple[PageImage, Box]]:
+        """Up to ``limit`` pictures printed on a text page (a letterhead), largest first, each
+        with where it sits (page units)."""
+
+    def close(self) -> None: ...
+
+
+class DocumentOpener(Protocol):
+    def open(self, document: bytes, media_type: str) -> OpenedDocument:
+        """Raises ``UnreadableDocument`` for a file that is not a readable PDF or image."""
+
+
+class OcrEngine(Protocol):
+    """Reads the text of pixels: the bundled RapidOCR, or Amazon Textract."""
+
+    source: str  # the ``Extraction.source`` of documents it read (``ocr``, ``textract``)
+
+    def read(self, image: PageImage, page: int, *, upright: bool = False) -> list[TextLine]:
+        """Text lines with boxes in the image's pixels. ``upright``: the image is known to be
+        upright (a picture drawn on a page), so no turn is tried."""
 
 
 class Clock(Protocol):

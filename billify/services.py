@@ -15,6 +15,7 @@ from billify.domain.corrections import apply_corrections
 from billify.domain.emails import OutgoingEmail
 from billify.domain.models import Extraction, Invoice, InvoiceStatus, UnreadableDocument, Uploader
 from billify.domain.reports import Month, Spending, spending_by_user
+from billify.domain.review import ReviewThresholds
 from billify.domain.uploads import Upload
 from billify.ports import (
     BlobStore,
@@ -87,7 +88,7 @@ def submit_invoice(
 
 @dataclass(frozen=True)
 class Processing:
-    """What processing an invoice needs: the ports and the review threshold."""
+    """What processing an invoice needs: the ports and the review thresholds."""
 
     blobs: BlobStore
     repository: InvoiceRepository
@@ -95,7 +96,8 @@ class Processing:
     mailer: Mailer
     clock: Clock
     timezone: ZoneInfo
-    review_threshold: float = 0.5
+    # Below these confidences the total or vendor makes the invoice needs_review.
+    review: ReviewThresholds = field(default_factory=ReviewThresholds)
     # Double opt-in: notices wait until the address has confirmed it wants them.
     confirm_recipients: bool = False
     public_url: str = "http://127.0.0.1:8000"
@@ -143,7 +145,7 @@ def _extract(invoice: Invoice, deps: Processing) -> Invoice:
         )
     else:
         processed = invoice.with_changes(
-            status=_status_for(extraction, deps.review_threshold),
+            status=deps.review.status_for(extraction),
             extraction=extraction,
             error=None,
             processed_at=deps.clock.now(),
@@ -170,11 +172,6 @@ def _flag_likely_duplicate(invoice: Invoice, deps: Processing) -> Invoice:
     return invoice
 
 
-def _status_for(extraction: Extraction, threshold: float) -> InvoiceStatus:
-    trusted = extraction.total is not None and extraction.confidence_of("total") >= threshold
-    return InvoiceStatus.PROCESSED if trusted else InvoiceStatus.NEEDS_REVIEW
-
-
 def _notify(invoice: Invoice, deps: Processing) -> Invoice:
     if deps.confirm_recipients and not deps.repository.recipient_confirmed(invoice.uploader.email):
         _ask_for_confirmation(invoice.uploader, deps)
@@ -183,7 +180,9 @@ def _notify(invoice: Invoice, deps: Processing) -> Invoice:
         email = notifications.failure_notice(invoice, invoice.error or "the file could not be read")
     else:
         month = Month.containing(invoice.received_at, deps.timezone)
-        email = notifications.invoice_notice(invoice, month, _month_to_date(invoice, month, deps))
+        to_check = deps.review.fields_to_check(invoice.extraction)
+        spending = _month_to_date(invoice, month, deps)
+        email = notifications.invoice_notice(invoice, month, spending, to_check)
     deps.mailer.send(email)  # raises when it cannot send: the queue retries the message
     notified = invoice.with_changes(notice_sent_at=deps.clock.now())
     deps.repository.save(notified)
@@ -356,22 +355,29 @@ def correct_invoice(
     invoice_id: str,
     changes: dict[str, str],
     repository: InvoiceRepository,
-    review_threshold: float = 0.5,
+    review: ReviewThresholds = ReviewThresholds(),
 ) -> Invoice | None:
     """The user fixes fields read wrongly: each is stored with confidence 1.0 and marked
-    user-edited, and used by the totals and reports from then on. A valid corrected total takes
-    a ``needs_review`` (or unreadable) invoice to ``processed``. Raises ``InvalidCorrection`` for
-    a bad value and ``NotCorrectable`` while the invoice is queued or being read."""
+    user-edited, and used by the totals and reports from then on. Once the total and the vendor
+    are both trusted (read with confidence or corrected), a ``needs_review`` (or unreadable)
+    invoice becomes ``processed``. Raises ``InvalidCorrection`` for a bad value and
+    ``NotCorrectable`` while the invoice is queued or being read."""
     invoice = repository.get(invoice_id)
     if invoice is None or not changes:
         return invoice
     if invoice.status in (InvoiceStatus.QUEUED, InvoiceStatus.PROCESSING):
         raise NotCorrectable("the invoice is still being read; try again in a moment")
     extraction = apply_corrections(invoice.extraction, changes)
-    status = _status_for(extraction, review_threshold)
-    if invoice.status == InvoiceStatus.FAILED and status != InvoiceStatus.PROCESSED:
-        status = InvoiceStatus.FAILED  # still no trusted total: it stays unreadable
-    error = None if status == InvoiceStatus.PROCESSED else invoice.error
+    status = _corrected_status(invoice.status, extraction, review)
+    error = invoice.error if status == InvoiceStatus.FAILED else None
     corrected = invoice.with_changes(extraction=extraction, status=status, error=error)
     repository.save(corrected)
     return corrected
+
+
+def _corrected_status(
+    before: InvoiceStatus, extraction: Extraction, review: ReviewThresholds
+) -> InvoiceStatus:
+    if before == InvoiceStatus.FAILED and "total" in review.fields_to_check(extraction):
+        return InvoiceStatus.FAILED  # still no trusted total: it stays unreadable
+    return review.status_for(extraction)

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from billify.domain.models import Invoice
+from billify.domain.models import Invoice, amount_text
 from billify.domain.reports import Month, spending_by_user
 
 COLUMNS = (
@@ -76,7 +76,7 @@ def month_export(month: Month, invoices: Sequence[Invoice]) -> dict[str, Any]:
     return {
         "month": str(month),
         "count": len(invoices),
-        "totals": {currency: format(totals[currency], "f") for currency in sorted(totals)},
+        "totals": {currency: amount_text(totals[currency]) for currency in sorted(totals)},
         "invoices": records(invoices),
     }
 

@@ -54,8 +54,8 @@ class LineItem:
         return {
             "description": self.description,
             "quantity": _dec(self.quantity),
-            "unit_price": _dec(self.unit_price),
-            "amount": _dec(self.amount),
+            "unit_price": amount_text(self.unit_price),
+            "amount": amount_text(self.amount),
         }
 
     @classmethod
@@ -69,8 +69,29 @@ class LineItem:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """Where a field was read: its page (from 0) and its box on that page as fractions of the
+    page's width and height ``(x0, y0, x1, y1)``, y downwards; no box for e-invoice XML."""
+
+    page: int
+    box: tuple[float, float, float, float] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"page": self.page, "box": list(self.box) if self.box else None}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Evidence:
+        box = data.get("box")
+        return cls(
+            page=int(data.get("page") or 0),
+            box=(float(box[0]), float(box[1]), float(box[2]), float(box[3])) if box else None,
+        )
+
+
+@dataclass(frozen=True)
 class Extraction:
-    """The fields read from one document, each with a confidence in 0..1.
+    """The fields read from one document, each with a confidence in 0..1 and, where the page
+    shows it, the evidence: where it was read (``evidence``).
 
     ``source`` says how they were read: ``ocr``, ``pdf-text``, ``pdf-text+ocr`` (a text layer
     and OCR of its pictures), ``e-invoice`` or ``textract``.
@@ -89,6 +110,7 @@ class Extraction:
     confidence: dict[str, float] = field(default_factory=dict)
     source: str = "ocr"
     pages: int = 1
+    evidence: dict[str, Evidence] = field(default_factory=dict)
     # Fields the user corrected by hand (their confidence is then 1.0).
     user_edited: frozenset[str] = frozenset()
 
@@ -96,12 +118,13 @@ class Extraction:
         return self.confidence.get(name, 0.0)
 
     def to_json(self) -> dict[str, Any]:
-        """JSON-ready dict: amounts as decimal strings, date ISO, null where unknown."""
+        """JSON-ready dict: amounts as decimal strings with two decimals or more (``"12.50"``),
+        date ISO, null where unknown."""
         return {
-            "total": _dec(self.total),
-            "subtotal": _dec(self.subtotal),
-            "tax": _dec(self.tax),
-            "amount_due": _dec(self.amount_due),
+            "total": amount_text(self.total),
+            "subtotal": amount_text(self.subtotal),
+            "tax": amount_text(self.tax),
+            "amount_due": amount_text(self.amount_due),
             "currency": self.currency,
             "vendor": self.vendor,
             "vendor_address": self.vendor_address,
@@ -111,6 +134,7 @@ class Extraction:
             "confidence": {k: round(v, 3) for k, v in sorted(self.confidence.items())},
             "source": self.source,
             "pages": self.pages,
+            "evidence": {k: v.to_json() for k, v in sorted(self.evidence.items())},
             # Only when some field was corrected, so extraction output keeps its documented keys.
             **({"user_edited": sorted(self.user_edited)} if self.user_edited else {}),
         }
@@ -132,6 +156,9 @@ class Extraction:
             confidence={k: float(v) for k, v in (data.get("confidence") or {}).items()},
             source=str(data.get("source") or "ocr"),
             pages=int(data.get("pages") or 1),
+            evidence={
+                str(k): Evidence.from_json(v) for k, v in (data.get("evidence") or {}).items()
+            },
             user_edited=frozenset(str(f) for f in data.get("user_edited") or ()),
         )
 
@@ -189,6 +216,15 @@ def _simplified(text: str | None) -> str:
 
 def _dec(value: Decimal | None) -> str | None:
     return None if value is None else format(value, "f")
+
+
+def amount_text(value: Decimal | None) -> str | None:
+    """Money as a decimal string with at least two decimals and no trailing zeros beyond them:
+    ``1939`` -> ``"1939.00"``, ``-8.7900`` -> ``"-8.79"``, ``0.125`` -> ``"0.125"`` (exact)."""
+    if value is None or not value.is_finite():
+        return _dec(value)
+    whole, _, decimals = format(value, "f").partition(".")
+    return f"{whole}.{decimals.rstrip('0').ljust(2, '0')}"
 
 
 def _to_dec(value: object) -> Decimal | None:

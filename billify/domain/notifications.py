@@ -7,6 +7,7 @@ import base64
 import datetime as dt
 import html
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -16,8 +17,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from billify.domain.charts import bar_chart
 from billify.domain.emails import Attachment, OutgoingEmail
 from billify.domain.export import to_csv
-from billify.domain.models import Invoice, InvoiceStatus, Uploader
+from billify.domain.models import Extraction, Invoice, InvoiceStatus, Uploader
 from billify.domain.reports import Month, Spending
+from billify.domain.review import ReviewThresholds
 
 _templates = Environment(
     loader=PackageLoader("billify.domain", "templates"),
@@ -45,15 +47,27 @@ def format_money(amount: Decimal | None, currency: str | None) -> str:
     return f"{currency or ''} {amount:,.{places}f}".strip()
 
 
-def invoice_notice(invoice: Invoice, month: Month, month_to_date: Spending) -> OutgoingEmail:
-    """The email sent once an invoice is processed: what was read, and the month so far."""
+def invoice_notice(
+    invoice: Invoice,
+    month: Month,
+    month_to_date: Spending,
+    to_check: Sequence[str] | None = None,
+) -> OutgoingEmail:
+    """The email sent once an invoice is processed: what was read, and the month so far. A
+    ``needs_review`` one names the fields to check (``to_check``: ``total`` and/or ``vendor``;
+    by default those the default thresholds would not trust)."""
     extraction = invoice.extraction
     needs_review = invoice.status == InvoiceStatus.NEEDS_REVIEW
+    if to_check is None:
+        to_check = ReviewThresholds().fields_to_check(extraction)
+    to_check = list(to_check) if needs_review else []
     vendor = extraction.vendor if extraction else None
     context = {
         "name": invoice.uploader.name,
         "invoice_id": invoice.id,
         "needs_review": needs_review,
+        "to_check": to_check,
+        "to_check_text": f"its {' and '.join(to_check)}" if to_check else "it",
         "vendor": vendor,
         "date": extraction.date.isoformat() if extraction and extraction.date else None,
         "total": format_money(invoice.total, invoice.currency) or None,
@@ -65,11 +79,17 @@ def invoice_notice(invoice: Invoice, month: Month, month_to_date: Spending) -> O
         "duplicate_of": invoice.duplicate_of,
     }
     if needs_review:
-        problem = "total uncertain" if invoice.total is not None else "total not read"
-        subject = f"Please check your invoice{_from(vendor)}: {problem}"
+        subject = f"Please check your invoice{_from(vendor)}: {_problems(extraction, to_check)}"
     else:
         subject = f"Invoice{_from(vendor)}: {context['total']}"
     return _render(f"notice:{invoice.id}", invoice.uploader, subject, "notice", context)
+
+
+def _problems(extraction: Extraction | None, to_check: Sequence[str]) -> str:
+    """``total uncertain, vendor not read``: what is wrong with each field to check."""
+    read = {name for name in to_check if extraction and getattr(extraction, name) is not None}
+    problems = [f"{name} {'uncertain' if name in read else 'not read'}" for name in to_check]
+    return ", ".join(problems) or "needs review"
 
 
 def failure_notice(invoice: Invoice, reason: str) -> OutgoingEmail:

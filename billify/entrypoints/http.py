@@ -270,8 +270,8 @@ def create_app(
         if change.not_duplicate:
             invoice = app.mark_not_duplicate(invoice_id) or invoice
         try:
-            threshold = app.settings.review_threshold
-            corrected = correct_invoice(invoice_id, change.corrections(), app.repository, threshold)
+            corrections = change.corrections()
+            corrected = correct_invoice(invoice_id, corrections, app.repository, app.review)
         except InvalidCorrection as error:
             return _error(400, "invalid_change", error.message, error.field)
         except NotCorrectable as error:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from billify.adapters.local import bundled_extractor
+from billify.adapters.local import documents
 from billify.adapters.local.bundled_extractor import BundledExtractor
 from billify.domain.extraction import UnreadableDocument
 from billify.evaluation import score_field
@@ -123,11 +123,11 @@ def test_pictures_over_the_pixel_limit_are_not_decoded(
     shared_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     document = (shared_data / "invoice2data" / "saeco.pdf").read_bytes()
-    pdf = bundled_extractor._open_pdf(document)
+    pdf = documents.Documents().open(document, "application/pdf")
     try:
-        assert len(bundled_extractor._page_pictures(pdf, 0, 3)) == 2
-        monkeypatch.setattr(bundled_extractor, "MAX_PICTURE_PIXELS", 796 * 289 - 1)
-        sizes = [p.size for p, _ in bundled_extractor._page_pictures(pdf, 0, 3)]
+        assert len(pdf.pictures(0, 3)) == 2
+        monkeypatch.setattr(documents, "MAX_PICTURE_PIXELS", 796 * 289 - 1)
+        sizes = [p.size for p, _ in pdf.pictures(0, 3)]
         assert sizes and all(w * h < 796 * 289 for w, h in sizes)
     finally:
         pdf.close()

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from billify import bootstrap
 from billify.bootstrap import build_local
 from billify.config import Settings
 from billify.domain.access import ApiKeys
+from billify.domain.models import Extraction
 from billify.domain.uploads import validate_upload
 from billify.entrypoints.cli import cli
 from tests.conftest import png_bytes
@@ -57,6 +60,19 @@ def test_extract_json_prints_one_object_per_file_and_fails_on_bad_ones(
     assert record["date"] == "2018-12-25"
     assert all(0 <= value <= 1 for value in record["confidence"].values())
     assert f"error: {bogus}" in result.stderr
+
+
+def test_extract_json_amounts_have_two_decimals(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    credit = Extraction(total=Decimal("-1939"), amount_due=Decimal("-8.7"), tax=Decimal("0.125"))
+    monkeypatch.setattr(bootstrap, "build_extractor", lambda: FakeExtractor(credit))
+    receipt = tmp_path / "r.png"
+    receipt.write_bytes(png_bytes())
+    result = runner.invoke(cli, ["extract", "--json", str(receipt)])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert (record["total"], record["amount_due"], record["tax"]) == ("-1939.00", "-8.70", "0.125")
 
 
 def test_dead_letters_listed_and_retried(data_dir: Path) -> None:

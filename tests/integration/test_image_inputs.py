@@ -45,11 +45,11 @@ def extractor() -> BundledExtractor:
 
 @pytest.fixture
 def engine(extractor: BundledExtractor) -> Any:
-    real = extractor._ocr_engine()
+    real = extractor.ocr._ocr_engine()
     counting = _CountingEngine(real)
-    extractor._engine = counting  # type: ignore[assignment]
+    extractor.ocr._engine = counting  # type: ignore[assignment]
     yield counting
-    extractor._engine = real
+    extractor.ocr._engine = real
 
 
 def _receipt(shared_data: Path, file: str) -> tuple[Image.Image, dict[str, Any]]:
@@ -179,7 +179,7 @@ def _saved(pdf: pdfium.PdfDocument) -> bytes:
 
 def test_a_long_pdf_is_read_to_its_last_page(engine: _CountingEngine, shared_data: Path) -> None:
     extractor = BundledExtractor(max_pages=10)
-    extractor._engine = engine  # type: ignore[assignment]
+    extractor.ocr._engine = engine  # type: ignore[assignment]
     pdf = _text_pages(60)  # 60 pages of terms, then the invoice itself
     pdf.import_pages(
         pdfium.PdfDocument((shared_data / "invoice2data" / "coolblue2.pdf").read_bytes())
@@ -199,7 +199,7 @@ def test_a_long_scan_is_ocred_on_its_first_and_last_pages_only(
     engine: _CountingEngine, shared_data: Path
 ) -> None:
     extractor = BundledExtractor(max_ocr_pages=4)
-    extractor._engine = engine  # type: ignore[assignment]
+    extractor.ocr._engine = engine  # type: ignore[assignment]
     receipt, entry = _receipt(shared_data, RECEIPTS[1])
     receipt = receipt.convert("RGB")
     blank = Image.new("RGB", receipt.size, "white")

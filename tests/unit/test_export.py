@@ -27,7 +27,7 @@ def invoice(n: int, vendor: str = "Shop", total: str = "10.5", **changes: object
 
 def test_csv_has_a_header_and_one_line_per_invoice() -> None:
     rows = list(csv.DictReader(io.StringIO(export.to_csv([invoice(1), invoice(2, total="2")]))))
-    assert [r["total"] for r in rows] == ["10.5", "2"]
+    assert [r["total"] for r in rows] == ["10.50", "2.00"]
     assert rows[0]["counted"] == "yes" and rows[0]["date"] == "2026-11-01"
     assert list(rows[0]) == list(export.COLUMNS)
 
@@ -41,6 +41,6 @@ def test_csv_cells_cannot_start_a_formula() -> None:
 def test_month_export_totals_only_counted_invoices() -> None:
     needs_review = invoice(2, total="99", status=InvoiceStatus.NEEDS_REVIEW)
     data = export.month_export(Month(2026, 11), [invoice(1), needs_review])
-    assert data["totals"] == {"EUR": "10.5"} and data["count"] == 2
+    assert data["totals"] == {"EUR": "10.50"} and data["count"] == 2
     assert [i["counted"] for i in data["invoices"]] == [True, False]
     assert data["invoices"][0]["user_edited"] == []

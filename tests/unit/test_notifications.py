@@ -136,3 +136,37 @@ def test_inline_images_are_not_listed_as_attachments() -> None:
         p for p in to_mime(email, "b@example.com").walk() if p.get_content_type() == "image/png"
     )
     assert image.get_content_disposition() == "inline"
+
+
+@pytest.mark.parametrize(
+    ("to_check", "said", "subject"),
+    [
+        (("total",), "its total with", "Please check your invoice from Shop: total uncertain"),
+        (("vendor",), "its vendor with", "Please check your invoice from Shop: vendor uncertain"),
+        (
+            ("total", "vendor"),
+            "its total and vendor with",
+            "Please check your invoice from Shop: total uncertain, vendor uncertain",
+        ),
+    ],
+)
+def test_review_notice_names_the_fields_to_check(
+    to_check: tuple[str, ...], said: str, subject: str
+) -> None:
+    invoice = make_invoice(status=InvoiceStatus.NEEDS_REVIEW)
+    email = notifications.invoice_notice(
+        invoice, Month(2026, 11), Spending(invoice.uploader, (invoice,)), to_check
+    )
+    assert email.subject == subject
+    for part in (email.text, email.html):
+        assert f"could not read {said} confidence" in part
+        assert ("Shop (uncertain: please check)" in part) == ("vendor" in to_check)
+        assert ("EUR 1,234.50 (uncertain: please check)" in part) == ("total" in to_check)
+
+
+def test_processed_notice_marks_nothing_uncertain() -> None:
+    invoice = make_invoice()
+    email = notifications.invoice_notice(
+        invoice, Month(2026, 11), Spending(invoice.uploader, (invoice,)), ("vendor",)
+    )
+    assert "uncertain" not in email.text and "uncertain" not in email.html

@@ -5,8 +5,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from billify import services
+from billify.domain.extraction import parse_einvoice
 from billify.domain.models import Extraction, InvoiceStatus, UnreadableDocument
 from billify.domain.reports import Month
+from billify.domain.review import ReviewThresholds
 from billify.domain.uploads import validate_upload
 from billify.ports import InvoiceMessage
 from tests.conftest import png_bytes
@@ -18,6 +20,7 @@ from tests.fakes import (
     FakeRepository,
     FixedClock,
 )
+from tests.unit.extraction.test_einvoice import CII
 
 UTC = ZoneInfo("UTC")
 
@@ -42,7 +45,7 @@ class World:
             self.mailer,
             self.clock,
             UTC,
-            review_threshold=0.5,
+            review=ReviewThresholds(total=0.5, vendor=0.35),
         )
 
     def submit(
@@ -324,3 +327,77 @@ def test_uploading_again_requeues_an_invoice_whose_message_was_lost(world: World
     assert [m.invoice_id for m in world.queue.messages] == [first.id]
     world.process_all()
     assert len(world.mailer.sent) == 1
+
+
+def test_unsure_vendor_means_needs_review_and_the_email_names_the_vendor(world: World) -> None:
+    world.extractor.result = Extraction(
+        total=Decimal("3.00"),
+        currency="EUR",
+        vendor="SHOP",
+        confidence={"total": 0.9, "vendor": 0.17},
+    )
+    invoice_id = world.submit().invoice.id
+    world.process_all()
+    stored = world.repository.get(invoice_id)
+    assert stored is not None and stored.status == InvoiceStatus.NEEDS_REVIEW
+    notice = world.mailer.sent[0]
+    assert "could not read its vendor with confidence" in notice.text
+    assert "SHOP (uncertain: please check)" in notice.text
+    assert "EUR 3.00 (uncertain" not in notice.text
+    assert notice.subject == "Please check your invoice from SHOP: vendor uncertain"
+
+
+def test_unsure_total_and_missing_vendor_are_both_named(world: World) -> None:
+    world.extractor.result = Extraction(
+        total=Decimal("3.00"), currency="EUR", confidence={"total": 0.2}
+    )
+    world.submit()
+    world.process_all()
+    notice = world.mailer.sent[0]
+    assert "could not read its total and vendor with confidence" in notice.text
+    assert notice.subject == "Please check your invoice: total uncertain, vendor not read"
+
+
+def test_correcting_the_vendor_takes_needs_review_to_processed(world: World) -> None:
+    world.extractor.result = Extraction(
+        total=Decimal("3.00"), currency="EUR", vendor="5HOP", confidence={"total": 0.9}
+    )
+    invoice_id = world.submit().invoice.id
+    world.process_all()
+    review = world.deps.review
+    still = services.correct_invoice(invoice_id, {"total": "3.10"}, world.repository, review)
+    assert still is not None and still.status == InvoiceStatus.NEEDS_REVIEW  # vendor unsure
+    fixed = services.correct_invoice(invoice_id, {"vendor": "SHOP"}, world.repository, review)
+    assert fixed is not None and fixed.status == InvoiceStatus.PROCESSED
+
+
+def test_a_corrected_total_of_an_unreadable_invoice_still_asks_for_the_vendor(
+    world: World,
+) -> None:
+    world.extractor.error = UnreadableDocument("the PDF is encrypted")
+    invoice_id = world.submit().invoice.id
+    world.process_all()
+    review = world.deps.review
+    total = services.correct_invoice(invoice_id, {"total": "5"}, world.repository, review)
+    assert total is not None and total.status == InvoiceStatus.NEEDS_REVIEW
+    assert total.error is None
+    vendor = services.correct_invoice(invoice_id, {"vendor": "Shop"}, world.repository, review)
+    assert vendor is not None and vendor.status == InvoiceStatus.PROCESSED
+
+
+def test_an_unreadable_invoice_stays_failed_until_its_total_is_given(world: World) -> None:
+    world.extractor.error = UnreadableDocument("the PDF is encrypted")
+    invoice_id = world.submit().invoice.id
+    world.process_all()
+    review = world.deps.review
+    vendor = services.correct_invoice(invoice_id, {"vendor": "Shop"}, world.repository, review)
+    assert vendor is not None and vendor.status == InvoiceStatus.FAILED
+    assert vendor.error == "the PDF is encrypted"
+
+
+def test_an_e_invoice_is_processed(world: World) -> None:
+    world.extractor.result = parse_einvoice(CII)
+    invoice_id = world.submit().invoice.id
+    world.process_all()
+    stored = world.repository.get(invoice_id)
+    assert stored is not None and stored.status == InvoiceStatus.PROCESSED

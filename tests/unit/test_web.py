@@ -3,6 +3,7 @@ them, over the in-memory fakes."""
 
 import csv
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from billify import services
 from billify.bootstrap import Billify
 from billify.config import Settings
 from billify.domain.access import hash_key
+from billify.domain.models import Extraction, LineItem
 from billify.entrypoints.http import create_app
 from tests.conftest import MINIMAL_PDF, jpeg_bytes
 from tests.fakes import (
@@ -159,3 +161,36 @@ def test_an_invoice_still_being_read_cannot_be_corrected(client: TestClient) -> 
     invoice_id = client.post("/upload-invoice", data=FORM, files=files).json()["id"]
     answer = client.patch(f"/invoices/{invoice_id}", json={"vendor": "x"})
     assert answer.status_code == 409 and answer.json()["error"] == "not_ready"
+
+
+def test_amounts_are_answered_with_two_decimals(client: TestClient, app: Billify) -> None:
+    assert isinstance(app.extractor, FakeExtractor)
+    app.extractor.result = Extraction(
+        total=Decimal("1939"),
+        amount_due=Decimal("-8.79"),
+        subtotal=Decimal("0.5"),
+        currency="EUR",
+        vendor="Shop",
+        line_items=(LineItem("Pens", Decimal("3"), Decimal("0.125"), Decimal("0.375")),),
+        confidence={"total": 0.9, "vendor": 0.9},
+    )
+    invoice_id = upload(client, app)
+    record = client.get(f"/invoices/{invoice_id}").json()
+    assert (record["total"], record["amount_due"], record["subtotal"]) == (
+        "1939.00",
+        "-8.79",
+        "0.50",
+    )
+    assert record["line_items"][0] == {
+        "description": "Pens",
+        "quantity": "3",
+        "unit_price": "0.125",
+        "amount": "0.375",
+    }
+    listing = client.get("/invoices", params=LIST).json()
+    assert listing["totals"] == {"EUR": "1939.00"}
+    assert listing["invoices"][0]["total"] == "1939.00"
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/invoices", params={**LIST, "format": "csv"}).text))
+    )
+    assert (rows[0]["total"], rows[0]["subtotal"]) == ("1939.00", "0.50")

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
 from billify.domain.models import Extraction, LineItem
@@ -21,8 +22,17 @@ class NotAnEInvoice(ValueError):
     """The XML is not a CII or UBL invoice."""
 
 
+# UNTDID 1001 document types that are credit notes (the EN 16931 / Peppol credit note list).
+# 384 (corrected invoice) is not among them: a correction may charge more or credit, and its
+# XML says which by the sign of its amounts.
+CREDIT_NOTE_TYPES = frozenset(
+    {"81", "83", "261", "262", "296", "308", "381", "396", "420", "458", "532"}
+)
+
+
 def parse_einvoice(xml: bytes) -> Extraction:
-    """The fields of a CII or UBL invoice, exactly as the XML states them."""
+    """The fields of a CII or UBL invoice as the XML states them; a credit note's amounts
+    are negative (EN 16931 writes them positive, the document type saying it is a credit)."""
     if b"<!DOCTYPE" in xml[:2048] or b"<!ENTITY" in xml:
         raise NotAnEInvoice("XML with a DTD is not accepted")
     try:
@@ -33,13 +43,38 @@ def parse_einvoice(xml: bytes) -> Extraction:
     cii_trade = ("SupplyChainTradeTransaction", "SpecifiedSupplyChainTradeTransaction")
     if name.startswith("CrossIndustry") or _first(root, *cii_trade) is not None:
         result = _from_cii(root)
+        header = _first(root, "ExchangedDocument", "HeaderExchangedDocument")
+        credit = _text(_find(header, "TypeCode")) in CREDIT_NOTE_TYPES
     elif _find(root, "AccountingSupplierParty") is not None:
         result = _from_ubl(root)
+        type_code = _text(_first(root, "InvoiceTypeCode", "CreditNoteTypeCode"))
+        credit = name == "CreditNote" or type_code in CREDIT_NOTE_TYPES
     else:
         raise NotAnEInvoice(f"unknown root element {name!r}")
     if result.total is None and result.vendor is None:
         raise NotAnEInvoice("no total and no seller in the XML")
-    return result
+    return _as_credit(result) if credit else result
+
+
+def _as_credit(result: Extraction) -> Extraction:
+    """A credit note with negative amounts. Stated positive (the EN 16931 way), every amount
+    changes sign; already negative (how many German senders write them), it is kept as is."""
+    stated = next((v for v in (result.total, result.amount_due, result.subtotal) if v), None)
+    if stated is None or stated < 0:
+        return result
+    items = tuple(replace(item, amount=_negated(item.amount)) for item in result.line_items)
+    return replace(
+        result,
+        total=_negated(result.total),
+        subtotal=_negated(result.subtotal),
+        tax=_negated(result.tax),
+        amount_due=_negated(result.amount_due),
+        line_items=items,
+    )
+
+
+def _negated(value: Decimal | None) -> Decimal | None:
+    return None if value is None else Decimal(0) - value  # 0 - 0.00 is 0.00, never -0.00
 
 
 def _local(tag: str) -> str:

@@ -23,7 +23,7 @@ from billify.domain.extraction.lines import Row, TextLine, group_rows
 from billify.domain.extraction.totals import Candidate, Money, choose_money, collect_candidates
 from billify.domain.extraction.vendor import find_vendor
 from billify.domain.extraction.vocabulary import is_credit_note_title
-from billify.domain.models import Extraction, LineItem
+from billify.domain.models import Evidence, Extraction, LineItem
 
 _DATE_LABEL = re.compile(
     r"\b(?:date|dated|datum|tarikh|tgl|fecha|issued|du|vom|le|invoice\s+date|factuurdatum|"
@@ -51,6 +51,7 @@ _ADDRESS_HINT = re.compile(
 class _DateGuess:
     date: dt.date | None
     confidence: float
+    row: int | None = None
 
 
 def extract_fields(lines: Sequence[TextLine], *, source: str = "ocr") -> Extraction:
@@ -62,7 +63,7 @@ def extract_fields(lines: Sequence[TextLine], *, source: str = "ocr") -> Extract
     money = _signed(choose_money(candidates, rows), rows)
     date = _choose_date(rows, month_first_hint=month_first_locale(texts, currency))
     vendor = find_vendor(rows)
-    invoice_number, number_conf = find_invoice_number(rows)
+    invoice_number, number_conf, number_row = find_invoice_number(rows)
     items = find_line_items(rows, _first_totals_row(candidates))
     confidence = dict(money.confidence)
     confidence.update(
@@ -93,7 +94,39 @@ def extract_fields(lines: Sequence[TextLine], *, source: str = "ocr") -> Extract
         confidence={k: round(v, 3) for k, v in confidence.items() if v > 0},
         source=source,
         pages=max((line.page for line in lines), default=0) + 1,
+        evidence=_evidence(
+            rows,
+            {"vendor": vendor.row, "date": date.row, "invoice_number": number_row},
+            money,
+            candidates,
+        ),
     )
+
+
+def _evidence(
+    rows: Sequence[Row],
+    found_on: dict[str, int | None],
+    money: Money,
+    candidates: Sequence[Candidate],
+) -> dict[str, Evidence]:
+    """Where each field was read (page units; the reading pipeline scales them to the page):
+    the row a value came from, for amounts the labelled row printing that amount."""
+    amounts = {
+        "total": money.total,
+        "subtotal": money.subtotal,
+        "tax": money.tax,
+        "amount_due": money.amount_due,
+    }
+    for name, value in amounts.items():
+        rows_with_it = [
+            c.row for c in candidates if value is not None and abs(c.value) == abs(value)
+        ]
+        found_on[name] = rows_with_it[-1] if rows_with_it else None
+    return {
+        name: Evidence(rows[index].page, rows[index].box)
+        for name, index in found_on.items()
+        if index is not None
+    }
 
 
 def _signed(money: Money, rows: Sequence[Row]) -> Money:
@@ -121,9 +154,11 @@ _TITLE_ROWS = 30  # a document's title is printed near the top of its first page
 
 def _choose_date(rows: Sequence[Row], month_first_hint: bool) -> _DateGuess:
     scored: list[tuple[float, DateMatch]] = []
+    row_of: dict[int, int] = {}
     for i, row in enumerate(rows):
         for match in find_dates(row.text):
             scored.append((_date_score(row.text, match, i), match))
+            row_of[id(match)] = i
     if not scored:
         return _DateGuess(None, 0.0)
     order = infer_order((m for _, m in scored), month_first_hint)
@@ -131,7 +166,7 @@ def _choose_date(rows: Sequence[Row], month_first_hint: bool) -> _DateGuess:
     confidence = 0.9 if score >= 2 else 0.7
     if best.ambiguous:
         confidence -= 0.2 if _order_is_evidenced(scored) else 0.3
-    return _DateGuess(best.read(order), confidence)
+    return _DateGuess(best.read(order), confidence, row_of[id(best)])
 
 
 def _order_is_evidenced(scored: list[tuple[float, DateMatch]]) -> bool:

@@ -34,9 +34,10 @@ _HASH_VALUE = re.compile(r"^\s*:\s*#\s*(?=[A-Za-z0-9])")
 _HEADER_ONLY = re.compile(r"^\s*(?:date|datum|du|vom|of|dated)\b", re.IGNORECASE)
 
 
-def find_invoice_number(rows: Sequence[Row]) -> tuple[str | None, float]:
-    """The value after an invoice-number label (same row, or the cell below the label)."""
-    best: tuple[float, str] | None = None
+def find_invoice_number(rows: Sequence[Row]) -> tuple[str | None, float, int | None]:
+    """The value after an invoice-number label (same row, or the cell below the label), its
+    confidence and the row it was read on."""
+    best: tuple[float, str, int] | None = None
     for i, row in enumerate(rows):
         for m in _LABEL.finditer(row.text):
             value = _value_after(row.text[m.end() :]) or _value_below(rows, i, row.text, m.start())
@@ -44,10 +45,10 @@ def find_invoice_number(rows: Sequence[Row]) -> tuple[str | None, float]:
                 continue
             strength = 0.9 if m.group("strong") else 0.5
             if best is None or strength > best[0]:
-                best = (strength, value)
+                best = (strength, value, i)
     if best is None:
-        return None, 0.0
-    return best[1], best[0]
+        return None, 0.0, None
+    return best[1], best[0], best[2]
 
 
 def _value_after(text: str) -> str | None:

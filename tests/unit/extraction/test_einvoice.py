@@ -105,3 +105,88 @@ def test_a_name_written_over_several_lines_reads_as_one() -> None:
         b"<ram:Name>GLN 4333741000005\n   Lief-Nr: 549910\n\n  MUSTERLIEFERANT   GMBH</ram:Name>",
     )
     assert parse_einvoice(xml).vendor == "GLN 4333741000005, Lief-Nr: 549910, MUSTERLIEFERANT GMBH"
+
+
+def _cii_typed(code: bytes, sign: bytes = b"") -> bytes:
+    """The CII example as document type ``code``, its amounts written positive (``sign`` b"")
+    or negative (b"-")."""
+    xml = CII.replace(b"<ram:TypeCode>384<", b"<ram:TypeCode>" + code + b"<")
+    for amount in (b"2.90", b"0.20", b"3.10"):
+        xml = xml.replace(b">-" + amount + b"<", b">" + sign + amount + b"<")
+    return xml
+
+
+def test_cii_credit_note_stated_positive_reads_negative() -> None:
+    result = parse_einvoice(_cii_typed(b"381"))
+    assert (result.total, result.amount_due) == (Decimal("-3.10"), Decimal("-3.10"))
+    assert (result.subtotal, result.tax) == (Decimal("-2.90"), Decimal("-0.20"))
+    assert result.line_items[0].amount == Decimal("-2.90")
+    assert result.line_items[0].unit_price == Decimal("1.45")  # a price, not a sum
+
+
+def test_cii_credit_note_already_negative_is_not_negated_twice() -> None:
+    result = parse_einvoice(_cii_typed(b"381", b"-"))
+    assert (result.total, result.amount_due) == (Decimal("-3.10"), Decimal("-3.10"))
+
+
+@pytest.mark.parametrize("code", [b"380", b"384"])
+def test_invoices_and_corrections_keep_the_sign_the_xml_states(code: bytes) -> None:
+    # 384 corrects an invoice either way: only its amounts say whether it credits.
+    assert parse_einvoice(_cii_typed(code)).total == Decimal("3.10")
+    assert parse_einvoice(_cii_typed(code, b"-")).total == Decimal("-3.10")
+
+
+UBL_CREDIT_NOTE = b"""<?xml version="1.0"?>
+<CreditNote xmlns="urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
+ xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+ xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
+  <cbc:ID>CN-12</cbc:ID><cbc:IssueDate>2023-04-02</cbc:IssueDate>
+  <cbc:CreditNoteTypeCode>381</cbc:CreditNoteTypeCode>
+  <cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
+  <cac:AccountingSupplierParty><cac:Party><cac:PartyName><cbc:Name>Azure Interior</cbc:Name>
+  </cac:PartyName></cac:Party></cac:AccountingSupplierParty>
+  <cac:TaxTotal><cbc:TaxAmount currencyID="EUR">1.90</cbc:TaxAmount></cac:TaxTotal>
+  <cac:LegalMonetaryTotal>
+    <cbc:TaxExclusiveAmount currencyID="EUR">10.00</cbc:TaxExclusiveAmount>
+    <cbc:TaxInclusiveAmount currencyID="EUR">11.90</cbc:TaxInclusiveAmount>
+    <cbc:PayableAmount currencyID="EUR">0.00</cbc:PayableAmount>
+  </cac:LegalMonetaryTotal>
+  <cac:CreditNoteLine><cbc:ID>1</cbc:ID>
+    <cbc:CreditedQuantity unitCode="C62">2</cbc:CreditedQuantity>
+    <cbc:LineExtensionAmount currencyID="EUR">10.00</cbc:LineExtensionAmount>
+    <cac:Item><cbc:Name>Chair</cbc:Name></cac:Item>
+    <cac:Price><cbc:PriceAmount currencyID="EUR">5.00</cbc:PriceAmount></cac:Price>
+  </cac:CreditNoteLine>
+</CreditNote>"""
+
+
+def test_ubl_credit_note_reads_negative() -> None:
+    result = parse_einvoice(UBL_CREDIT_NOTE)
+    assert (result.total, result.subtotal, result.tax) == (
+        Decimal("-11.90"),
+        Decimal("-10.00"),
+        Decimal("-1.90"),
+    )
+    assert result.to_json()["amount_due"] == "0.00"  # nothing left to pay is not "-0.00"
+    item = result.line_items[0]
+    assert (item.quantity, item.unit_price, item.amount) == (2, Decimal("5.00"), Decimal("-10.00"))
+    assert (result.vendor, result.invoice_number, result.source) == (
+        "Azure Interior",
+        "CN-12",
+        "e-invoice",
+    )
+
+
+def test_ubl_credit_note_already_negative_is_not_negated_twice() -> None:
+    xml = UBL_CREDIT_NOTE.replace(b">11.90<", b">-11.90<").replace(b">0.00<", b">-11.90<")
+    result = parse_einvoice(xml)
+    assert (result.total, result.amount_due) == (Decimal("-11.90"), Decimal("-11.90"))
+
+
+def test_ubl_invoice_typed_as_credit_note_reads_negative() -> None:
+    xml = UBL.replace(
+        b"<cbc:DocumentCurrencyCode>",
+        b"<cbc:InvoiceTypeCode>381</cbc:InvoiceTypeCode>\n  <cbc:DocumentCurrencyCode>",
+    )
+    assert parse_einvoice(xml).total == Decimal("-279.84")
+    assert parse_einvoice(UBL).total == Decimal("279.84")
