@@ -3,14 +3,25 @@
 usage: python bench/eval_extraction.py [--limit N] [--sets sroie-train,invoice2data,zugferd]
                                        [--predictions DIR] [--check-scorer] [--ocr-cache DIR]
                                        [--ocr KNOB=VALUE ...] [--ignore-einvoices] [--ocr-pdfs]
+                                       [--by-group] [--leave-one-group-out]
 Prints each set's table (per-field accuracy, median seconds per document) and the peak RSS.
+A set is a name under ../shared/data or the path of any folder holding a manifest.jsonl (e.g. a
+synthetic set written by bench/synth_invoices.py). Line items are scored where they are known
+(billify.evaluation: the row's line_items, the PDF's e-invoice XML, or its "-text" twin's).
 With --check-scorer, also runs ../shared/tools/score.py on the written predictions and checks
-that it agrees with billify.evaluation. With --ocr-cache, OCR results are kept in DIR and reused
+that it agrees with billify.evaluation (line items, which score.py does not know, are skipped).
+With --ocr-cache, OCR results are kept in DIR and reused
 (for iterating on the field rules in seconds; the timings then measure no OCR). --ocr sets one
 of the OcrSettings knobs (``--ocr det_limit=800``) to measure its effect. --ignore-einvoices
 reads the ZUGFeRD PDFs from their printed pages, scored against the labels of their XML: a set
 of invoice layouts the layout rules were not written for. --ocr-pdfs OCRs every PDF page as if
 it were scanned (invoices read by OCR, scored against labels their text layer would give).
+--by-group prints, after each set's table, one line per layout group (the manifest's
+layout_group, else the vendor). --leave-one-group-out pools the sets, scores every layout group
+with an extractor made from the other groups' documents and prints the pooled table, the
+per-group table and each set's table of those held-out predictions. The bundled rules learn
+nothing from examples, so for them held-out equals in-sample; the hook is
+``make_extractor`` below, for a trainer to replace.
 """
 
 from __future__ import annotations
@@ -33,7 +44,15 @@ from PIL import Image  # noqa: E402
 
 from billify.adapters.local.bundled_extractor import BundledExtractor, OcrSettings  # noqa: E402
 from billify.domain.extraction import TextLine  # noqa: E402
-from billify.evaluation import EvaluationReport, evaluate  # noqa: E402
+from billify.evaluation import (  # noqa: E402
+    LINE_ITEM_FIELDS,
+    EvaluationReport,
+    MakeExtractor,
+    evaluate,
+    evaluate_leave_one_group_out,
+    same_extractor,
+)
+from billify.ports import Extractor  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
 SCORER = REPO.parent / "shared" / "tools" / "score.py"
@@ -58,6 +77,16 @@ def main() -> int:
         action="store_true",
         help="OCR every PDF page as if scanned (tests OCR on invoices with known answers)",
     )
+    parser.add_argument(
+        "--by-group",
+        action="store_true",
+        help="after each set's table, one line per layout group (in-sample)",
+    )
+    parser.add_argument(
+        "--leave-one-group-out",
+        action="store_true",
+        help="pool the sets; score each layout group with an extractor made from the others",
+    )
     args = parser.parse_args()
     settings = ocr_settings(args.ocr)
     out_dir = args.predictions or Path(tempfile.mkdtemp(prefix="billify-eval-"))
@@ -69,18 +98,56 @@ def main() -> int:
     )
     extractor.read_einvoices = not args.ignore_einvoices
     extractor.read_text_layers = not args.ocr_pdfs
+    manifests = [set_manifest(name) for name in args.sets.split(",") if name]
     agree = True
-    for name in args.sets.split(","):
-        manifest = DATA / name / "manifest.jsonl"
-        report = evaluate(manifest, extractor, limit=args.limit)
-        print(report.format(), end="\n\n")
-        predictions = out_dir / f"{name}.jsonl"
-        report.write_predictions(predictions)
-        if args.check_scorer:
-            agree &= _scorer_agrees(report, manifest, predictions, args.limit)
+    if args.leave_one_group_out:
+        pooled = evaluate_leave_one_group_out(
+            manifests, make_extractor(extractor), limit=args.limit
+        )
+        print(pooled.format(), end="\n\n")
+        print(pooled.format_groups(), end="\n\n")
+        for name, report in pooled.by_set().items():
+            print("held out, " + report.format(), end="\n\n")
+            agree &= _write(report, name, out_dir, args.check_scorer, args.limit)
+    else:
+        for manifest in manifests:
+            report = evaluate(manifest, extractor, limit=args.limit)
+            print(report.format(), end="\n\n")
+            if args.by_group:
+                print(report.format_groups(), end="\n\n")
+            agree &= _write(report, manifest.parent.name, out_dir, args.check_scorer, args.limit)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS: {peak_mb:.0f} MB   predictions: {out_dir}")
     return 0 if agree else 1
+
+
+def set_manifest(name: str) -> Path:
+    """The manifest of a set: a folder path holding manifest.jsonl (or the manifest itself),
+    else a set name under ../shared/data."""
+    path = Path(name).expanduser()
+    if path.is_file() and path.suffix == ".jsonl":
+        return path
+    if (path / "manifest.jsonl").is_file():
+        return path / "manifest.jsonl"
+    manifest = DATA / name / "manifest.jsonl"
+    if not manifest.is_file():
+        raise SystemExit(f"--sets: no manifest.jsonl in {path} nor in {DATA / name}")
+    return manifest
+
+
+def make_extractor(extractor: Extractor) -> MakeExtractor:
+    """What leave-one-group-out trains on each group's complement. The bundled rules learn
+    nothing from examples: the same extractor for every group (held-out == in-sample)."""
+    return same_extractor(extractor)
+
+
+def _write(
+    report: EvaluationReport, name: str, out_dir: Path, check_scorer: bool, limit: int | None
+) -> bool:
+    """Write the set's predictions; with ``check_scorer``, whether score.py agrees."""
+    predictions = out_dir / f"{name}.jsonl"
+    report.write_predictions(predictions)
+    return _scorer_agrees(report, report.manifest, predictions, limit) if check_scorer else True
 
 
 # The settings that change what OCR reads (the cache key includes their values).
@@ -144,18 +211,20 @@ def ocr_settings(assignments: list[str]) -> OcrSettings:
 def _scorer_agrees(
     report: EvaluationReport, manifest: Path, predictions: Path, limit: int | None
 ) -> bool:
-    """Run the reference scorer on the same predictions (and the same documents)."""
+    """Run the reference scorer on the same predictions (and the same documents). Line items
+    are scored by billify.evaluation only: skipped."""
     lines = manifest.read_text("utf-8").splitlines()
     subset = predictions.with_suffix(".manifest.jsonl")
     subset.write_text("\n".join(lines[:limit] if limit else lines) + "\n", "utf-8")
-    fields = ",".join(report.fields)
+    compared = [f for f in report.fields if f not in LINE_ITEM_FIELDS]
+    fields = ",".join(compared)
     reference = subprocess.run(
         [sys.executable, str(SCORER), str(subset), str(predictions), "--fields", fields],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    ours = {f: report.counts(f) for f in report.fields}
+    ours = {f: report.counts(f) for f in compared}
     ok = True
     for line in reference.splitlines()[:-1]:
         field, _, counts = line.partition(": ")

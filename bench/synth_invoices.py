@@ -672,7 +672,9 @@ def person_name(rng: random.Random, lang: str) -> str:
 
 def region(lang: str, currency: str) -> str:
     """English documents take their addresses and ids from the currency's country."""
-    return currency if lang == "en" or currency == "CHF" else lang
+    if lang == "en" or currency == "CHF":
+        return currency if currency in CITIES else "EUR"
+    return lang
 
 
 def address(rng: random.Random, lang: str, currency: str) -> tuple[str, str]:

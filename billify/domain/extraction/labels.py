@@ -36,23 +36,37 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 _TOTAL_WORD = (
     r"t\s?[o0]\s?t\s?a\s?[l1it]|\b[i1]\s?[u0]\s?[i1]\s?a\s?[l1]\b|\b[lf1][o0]tal\b|"
-    r"totaal|gesamt|summe|montant|jumlah|betrag"
+    r"totaal|gesamt|summe|montant|jumlah|betrag|importe|importo"
 )
 _INCL = r"[il1]ncl|inkl|inclusive|including|inc\.|ttc|after|w/\s?(?:gst|tax)|with\s+(?:gst|tax)"
-_EXCL = r"excl(?:uded|uding|usive)?\b|exkl|before|w/o|without|ht\b|net\s+of|sans|zonder|ohne"
-_TAX_WORD = r"gst|vat|tax|sst|btw|mwst|m\.?w\.?st|ust\b|umsatzsteuer|mehrwertsteuer|tva|cukai|pajak"
+_EXCL = (
+    r"excl(?:uded|uding|usive|usief)?\b|exkl|before|w/o|without|ht\b|net\s+of|sans|zonder|ohne|"
+    r"sin\s+iva|senza\s+iva|sebelum\s+cukai"
+)
+_TAX_WORD = (
+    r"gst|vat|tax|sst|btw|mwst|m\.?w\.?st|ust\b|umsatzsteuer|mehrwertsteuer|tva|cukai|pajak|"
+    r"\biva\b|impuesto|imposta"
+)
 
 _COUNT = _rx(
     r"\b(?:qty|quantity|items?|pcs|units?|no\.?\s*of|item\s*count|bil\.?\s*item|menge|aantal)\b"
     r"|\bitem\(s\)|qty\(s\)"
 )
-_CHANGE = _rx(r"\bchange\b|\bchg\b|^\W*ch\W*$|\bbaki\b|kembali|r[üu]ckgeld|wisselgeld|rendu")
+_CHANGE = _rx(
+    r"\bchange\b|\bchg\b|^\W*ch\W*$|\bbaki\b|kembali|r[üu]ckgeld|wisselgeld|rendu|"
+    r"\bcambio\b|\bresto\b|\bvuelto\b"
+)
 _TENDERED = _rx(
     r"\b(?:cash|tunai|tendered|tender|paid|payment|bayar|card|visa|master\s?card|mastercard|"
     r"amex|debit|credit\s*card|e-?wallet|received|bezahlt|betaald|esp[eè]ces|pay[eé]|"
-    r"gegeben|contant|pin|accepted)\b"
+    r"gegeben|contant|pin|accepted|pagado|pagato|efectivo|contanti|tarjeta|carta|kad)\b"
 )
-_PREPAID = _rx(r"\b(?:prepaid|paid\s+amount|amount\s+paid|already\s+paid|deposit|anzahlung)\b")
+_PREPAID = _rx(
+    r"\b(?:prepaid|paid\s+amount|amount\s+paid|already\s+paid|deposit|anzahlung|"
+    r"bereits\s+(?:bezahlt|gezahlt)|vorauszahlung|acompte|d[ée]j[àa]\s+(?:pay[ée]|r[ée]gl[ée])|"
+    r"reeds\s+betaald|vooruitbetaald|aanbetaling|anticipo|pagado\s+a\s+cuenta|a\s+cuenta|"
+    r"acconto|gi[àa]\s+pagato|wang\s+pendahuluan|sudah\s+dibayar)\b"
+)
 _ROUNDED_TOTAL = _rx(
     rf"(?:{_TOTAL_WORD})\W*(?:after\s+)?round|round(?:ed|ing)?\W*(?:{_TOTAL_WORD})"
     rf"|(?:{_TOTAL_WORD}).*\bafter\s+(?:adj|round)"
@@ -70,6 +84,8 @@ _SUBTOTAL = _rx(
     rf"|(?:{_TOTAL_WORD})[^0-9]*(?:{_EXCL})"
     r"|nettobetrag|\bnetto\b|taxable|tax\s*base|steuerbasis|montant\s+ht|total\s+ht"
     r"|positionssumme|summe\s+(?:der\s+)?positionen|warenwert"
+    r"|imponibile|base\s+imponible|importe\s+neto|total\s+neto|totale\s+netto|nettobedrag"
+    r"|jumlah\s+kecil|subjumlah|jumlah\s+sebelum"
     rf"|(?:{_EXCL})\.?\s*(?:{_TAX_WORD})"
 )
 _TAX = _rx(_TAX_WORD)
@@ -84,12 +100,15 @@ _STRONG_TOTAL = _rx(
     r"|bruttosumme|gesamtsumme|endsumme|rechnungssumme"
     rf"|(?:{_TOTAL_WORD})\s*brutto|totaal\s*(?:te\s+betalen)?|montant\s+ttc|total\s+ttc|"
     r"invoice\s+total|total\s+(?:for|of)\s+this|amount\s+payable"
+    r"|importe\s+total|total\s+factura|totale\s+(?:fattura|documento|complessivo)"
+    r"|jumlah\s+(?:besar|keseluruhan)|totaalbedrag"
     rf"|\ba[mn]ount\s+(?:{_INCL})\.?\s*(?:{_TAX_WORD})"  # ``Amount incl. GST``
 )
 _DUE = _rx(
     r"amount\s+due|balance\s+due|\bdue\b|payable|to\s+pay|te\s+betalen|zu\s+zahlen|[àa]\s+payer"
     r"|zahlbetrag|restbetrag|openstaand|balance\s+to|residual|reste\s+[àa]\s+payer|"
-    r"remaining\s+(?:balance|amount)"
+    r"remaining\s+(?:balance|amount)|a\s+pagar|da\s+pagare|a\s+pagare|perlu\s+dibayar|"
+    r"jumlah\s+(?:perlu\s+)?dibayar"
 )
 _TOTAL = _rx(rf"\b(?:{_TOTAL_WORD})")
 _NET_AMOUNT = _rx(r"\bnett?\s*am(?:oun)?t\b")

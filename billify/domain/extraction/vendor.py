@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from billify.domain.extraction.dates import find_dates
 from billify.domain.extraction.layout import PartyBlock, party_blocks
 from billify.domain.extraction.lines import Row
-from billify.domain.extraction.vocabulary import Role, is_label_only, label_pattern
+from billify.domain.extraction.vocabulary import Role, is_contact, is_label_only, label_pattern
 
 # Company forms, printed after the name (several languages).
 _LEGAL_FORM = re.compile(
@@ -181,8 +181,8 @@ def find_vendor(rows: Sequence[Row]) -> VendorGuess:
     best: tuple[float, str, int] | None = None
     for i, row in enumerate(rows):
         for found in _names_in(row.text):
-            if is_label_only(found):
-                continue  # ``Seller``, ``Acheteur``, ``Name:``: a label is never the value
+            if is_label_only(found) or is_contact(found):
+                continue  # ``Seller``, ``Acheteur``, ``FATTURA``: a label is never the value
             completed = _complete(found, i, rows)
             if completed is None:
                 continue
@@ -343,11 +343,6 @@ def _after_name_label(name: str, row: Row) -> bool:
     )
 
 
-_NAME_FIELD = re.compile(
-    r"^\s*(?:name|firma|firmenname|nom|raison\s+sociale|naam|bedrijfsnaam|nombre|"
-    r"raz[óo]n\s+social|nome|ragione\s+sociale|denominazione|nama|company(?:\s+name)?)\s*:?\s*$",
-    re.IGNORECASE,
-)
 
 
 def _cells(text: str) -> list[str]:
@@ -385,7 +380,13 @@ def _names_in(text: str) -> tuple[str, ...]:
 # ``COSWAY (M SDN BHD``: OCR often loses the bracket closing a short country/state mark.
 _UNCLOSED_BRANCH = re.compile(r"\(([A-Z]{1,3})(?=\s+(?:SDN|BHD|S/B|PTE|PVT|LTD)\b)")
 # ``Name: Lieferant GmbH``: the label of a name field in a sender block.
-_NAME_LABEL = re.compile(r"^(?:name|firma|raison\s+sociale)\s*:\s*", re.IGNORECASE)
+_NAME_WORDS = (
+    r"(?:name|firma|firmenname|nom|raison\s+sociale|naam|bedrijfsnaam|nombre|raz[óo]n\s+social|"
+    r"nome|ragione\s+sociale|denominazione|nama|company(?:\s+name)?)"
+)
+_NAME_LABEL = re.compile(rf"^{_NAME_WORDS}\s*:\s*", re.IGNORECASE)
+# ``Name:`` alone in its cell, the value in the next one
+_NAME_FIELD = re.compile(rf"^\s*{_NAME_WORDS}\s*:?\s*$", re.IGNORECASE)
 # A logo read as a word right before the same word in the name: ``amazon Amazon Web Services``
 # (the same spelling twice is part of the name: ``SAM SAM TRADING CO``).
 _LOGO_WORD = re.compile(r"^(\w+)\s+(?=\1\b)", re.IGNORECASE)

@@ -19,6 +19,7 @@ class Role(StrEnum):
     SELLER = "seller"  # heads the block of whoever issued the document
     BUYER = "buyer"  # heads the customer's (billed, shipped-to) block
     INVOICE_NUMBER = "invoice_number"
+    TITLE = "title"  # what the document calls itself: ``Rechnung``, ``FATTURA``, ``INVOIS CUKAI``
     CREDIT_NOTE = "credit_note"  # a document title: the amounts are given back, not owed
     CONTACT = "contact"  # a contact person's label: the person named after it is not the party
     FIELD = "field"  # other field labels inside a party block: name, address, number, ...
@@ -140,6 +141,17 @@ VOCABULARY: dict[Role, dict[str, tuple[str, ...]]] = {
         ),
         "ms": (r"no\.?\s*invois", r"nombor\s+invois", r"invois\s*(?:no|nombor)\.?"),
     },
+    Role.TITLE: {
+        "en": (r"(?:tax\s+|sales\s+|commercial\s+|pro-?forma\s+)?invoice", r"receipt", r"bill",
+               r"statement"),
+        "de": (r"rechnung", r"quittung", r"beleg", r"kassenbon", r"abschlagsrechnung",
+               r"schlussrechnung", r"teilrechnung"),
+        "fr": (r"facture", r"re[çc]u", r"ticket", r"note"),
+        "nl": (r"factuur", r"kwitantie", r"bon", r"rekening"),
+        "es": (r"factura", r"recibo", r"ticket", r"factura\s+simplificada"),
+        "it": (r"fattura", r"ricevuta", r"scontrino", r"fattura\s+accompagnatoria"),
+        "ms": (r"invois(?:\s+cukai)?", r"resit", r"bil"),
+    },
     Role.CREDIT_NOTE: {
         "en": (r"credit\s*note", r"credit\s*memo", r"credit\s+invoice"),
         "de": (r"gutschrift", r"gutschriftsanzeige", r"stornorechnung", r"rechnungsstorno"),
@@ -189,7 +201,8 @@ VOCABULARY: dict[Role, dict[str, tuple[str, ...]]] = {
             r"attention",
             r"street",
             r"city",
-            r"country",
+            r"country", r"bank(?:\s+details)?", r"payment(?:\s+terms)?", r"iban", r"bic",
+            r"registered\s+office",
             r"post\s*code",
             r"zip",
             r"details",
@@ -212,6 +225,10 @@ VOCABULARY: dict[Role, dict[str, tuple[str, ...]]] = {
             r"ort",
             r"land",
             r"bearbeiter(?:in)?",
+            r"bankverbindung",
+            r"bank",
+            r"zahlungsbedingungen",
+            r"sitz(?:\s+der\s+gesellschaft)?",
         ),
         "fr": (
             r"nom",
@@ -225,8 +242,24 @@ VOCABULARY: dict[Role, dict[str, tuple[str, ...]]] = {
             r"siret",
             r"pays",
             r"ville",
+            r"banque",
+            r"coordonn[ée]es\s+bancaires",
+            r"paiement",
+            r"conditions\s+de\s+paiement",
+            r"si[èe]ge(?:\s+social)?",
         ),
-        "nl": (r"naam", r"nummer", r"adres", r"contactpersoon", r"telefoon", r"bedrijf", r"land"),
+        "nl": (
+            r"naam",
+            r"nummer",
+            r"adres",
+            r"contactpersoon",
+            r"telefoon",
+            r"bedrijf",
+            r"land",
+            r"bank",
+            r"betaling(?:svoorwaarden)?",
+            r"vestiging",
+        ),
         "es": (
             r"nombre",
             r"n[úu]mero",
@@ -237,6 +270,11 @@ VOCABULARY: dict[Role, dict[str, tuple[str, ...]]] = {
             r"nif",
             r"cif",
             r"pa[íi]s",
+            r"raz[óo]n\s+social",
+            r"banco",
+            r"datos\s+bancarios",
+            r"forma\s+de\s+pago",
+            r"domicilio(?:\s+social)?",
         ),
         "it": (
             r"nome",
@@ -248,8 +286,23 @@ VOCABULARY: dict[Role, dict[str, tuple[str, ...]]] = {
             r"partita\s+iva",
             r"p\.?\s*iva",
             r"paese",
+            r"banca",
+            r"coordinate\s+bancarie",
+            r"pagamento",
+            r"sede(?:\s+legale)?",
+            r"denominazione",
         ),
-        "ms": (r"nama", r"nombor", r"alamat", r"hubungi", r"telefon", r"syarikat"),
+        "ms": (
+            r"nama",
+            r"nombor",
+            r"alamat",
+            r"hubungi",
+            r"telefon",
+            r"syarikat",
+            r"bank",
+            r"pembayaran",
+            r"butiran\s+bank",
+        ),
     },
 }
 
@@ -288,6 +341,16 @@ def is_credit_note_title(text: str) -> bool:
     starts with a credit-note word and is short (``Avoir`` in a sentence is a verb)."""
     match = label_pattern(Role.CREDIT_NOTE).match(text)
     return match is not None and len(text.split()) <= 6
+
+
+def is_contact(text: str) -> bool:
+    """``Attn: Anna Berg``, ``t.a.v. Joris Jansen``, ``Alla c.a. Matteo``: a contact person,
+    labelled in the same cell (a bare ``Contact`` word may start a company's name)."""
+    match = label_pattern(Role.CONTACT).match(text)
+    if match is None or not match["value"].strip():
+        return False
+    label = text[: match.start("value")]
+    return bool(match["colon"]) or "." in label or "/" in label
 
 
 def heading(text: str) -> tuple[Role, str] | None:
