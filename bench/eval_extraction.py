@@ -43,6 +43,7 @@ sys.path.insert(0, str(REPO))
 from PIL import Image  # noqa: E402
 
 from billify.adapters.local.bundled_extractor import BundledExtractor, OcrSettings  # noqa: E402
+from billify.adapters.local.rapid_ocr import RapidOcr, downscale, scaled_box  # noqa: E402
 from billify.domain.extraction import TextLine  # noqa: E402
 from billify.evaluation import (  # noqa: E402
     LINE_ITEM_FIELDS,
@@ -164,27 +165,40 @@ OCR_KNOBS = (
 )
 
 
-class CachedOcrExtractor(BundledExtractor):
-    """The bundled extractor with each page's OCR lines kept on disk, keyed by the page's
-    pixels and the OCR settings: the field rules run on exactly what OCR read before."""
+class CachedOcr(RapidOcr):
+    """The bundled OCR with each page's lines kept on disk, keyed by the page's pixels and the
+    OCR settings: the field rules run on exactly what OCR read before."""
 
     def __init__(self, cache: Path, settings: OcrSettings) -> None:
         super().__init__(settings)
         self.cache = cache
         self.cache.mkdir(parents=True, exist_ok=True)
 
-    def ocr_lines(self, image: Image.Image, page: int = 0) -> list[TextLine]:
+    def read(self, image: Image.Image, page: int, *, upright: bool = False) -> list[TextLine]:
+        if upright:  # pictures on a text page: not worth a cache entry
+            return super().read(image, page, upright=True)
         knobs = [getattr(self.settings, name) for name in OCR_KNOBS]
         digest = hashlib.sha256(repr(knobs).encode())
         digest.update(f"{image.mode}{image.size}".encode())
         digest.update(image.tobytes())
         path = self.cache / f"{digest.hexdigest()[:32]}.json"
+        small = downscale(image.convert("RGB"), self.settings.max_side)
         if path.exists():
             cached = json.loads(path.read_text("utf-8"))
-            return [TextLine(t, tuple(b) if b else None, c, page) for t, b, c in cached]
-        lines = super().ocr_lines(image, page)
-        path.write_text(json.dumps([[ln.text, ln.box, ln.confidence] for ln in lines]), "utf-8")
-        return lines
+            lines = [TextLine(t, tuple(b) if b else None, c, page) for t, b, c in cached]
+        else:
+            lines = self.ocr_lines(small, page)  # boxes in the downscaled pixels, as cached
+            path.write_text(json.dumps([[ln.text, ln.box, ln.confidence] for ln in lines]))
+        scale = image.width / small.width
+        return [replace(ln, box=scaled_box(ln.box, scale)) for ln in lines]
+
+
+class CachedOcrExtractor(BundledExtractor):
+    """The bundled extractor reading pixels through ``CachedOcr``."""
+
+    def __init__(self, cache: Path, settings: OcrSettings) -> None:
+        super().__init__(settings)
+        self.ocr = CachedOcr(cache, settings)
 
 
 def spread_receipts(count: int) -> list[dict[str, Any]]:

@@ -68,12 +68,12 @@ class RapidOcr:
 
     def read(self, image: Image.Image, page: int, *, upright: bool = False) -> list[TextLine]:
         """Lines with boxes in ``image``'s pixels (it is downscaled to read, boxes are not)."""
-        small = _downscale(image.convert("RGB"), self.settings.max_side)
+        small = downscale(image.convert("RGB"), self.settings.max_side)
         lines = self._ocr(small, page) if upright else self.ocr_lines(small, page)
         scale = image.width / small.width
         if scale == 1:
             return lines
-        return [replace(ln, box=_scaled(ln.box, scale)) for ln in lines]
+        return [replace(ln, box=scaled_box(ln.box, scale)) for ln in lines]
 
     def ocr_lines(self, image: Image.Image, page: int = 0) -> list[TextLine]:
         """OCR one page image however it is turned. The text lines found tell whether the
@@ -130,7 +130,7 @@ class RapidOcr:
         return self._engine
 
 
-def _scaled(box: tuple[float, float, float, float] | None, scale: float) -> Any:
+def scaled_box(box: tuple[float, float, float, float] | None, scale: float) -> Any:
     return None if box is None else tuple(v * scale for v in box)
 
 
@@ -163,7 +163,7 @@ def _bundled_recognizer(package: ModuleType) -> Path:
     return models[0]
 
 
-def _downscale(image: Image.Image, max_side: int) -> Image.Image:
+def downscale(image: Image.Image, max_side: int) -> Image.Image:
     longest = max(image.size)
     if longest <= max_side:
         return image

@@ -12,18 +12,21 @@ from enum import Enum
 MIN_YEAR, MAX_YEAR = 1990, 2099
 
 _MONTH_NAMES: dict[int, tuple[str, ...]] = {
-    1: ("january", "januar", "janvier", "januari", "jänner", "jaenner", "janv", "jan"),
-    2: ("february", "februar", "fevrier", "février", "februari", "feb", "fev", "fév", "févr"),
-    3: ("march", "märz", "maerz", "marz", "mars", "maart", "mac", "mar", "mrt", "mär"),
-    4: ("april", "avril", "apr", "avr"),
-    5: ("may", "mai", "mei"),
-    6: ("june", "juni", "juin", "jun"),
-    7: ("july", "juli", "juillet", "julai", "jul", "juil"),
-    8: ("august", "août", "aout", "augustus", "ogos", "aug", "aoû", "ogo"),
-    9: ("september", "septembre", "sep", "sept"),
-    10: ("october", "oktober", "octobre", "oct", "okt"),
-    11: ("november", "novembre", "nov"),
-    12: ("december", "dezember", "décembre", "decembre", "disember", "dec", "dez", "déc", "dis"),
+    1: ("january", "januar", "janvier", "januari", "jänner", "jaenner", "janv", "jan", "enero",
+        "gennaio", "ene", "gen"),
+    2: ("february", "februar", "fevrier", "février", "februari", "feb", "fev", "fév", "févr",
+        "febrero", "febbraio"),
+    3: ("march", "märz", "maerz", "marz", "mars", "maart", "mac", "mar", "mrt", "mär", "marzo"),
+    4: ("april", "avril", "apr", "avr", "abril", "aprile", "abr"),
+    5: ("may", "mai", "mei", "mayo", "maggio", "mag"),
+    6: ("june", "juni", "juin", "jun", "junio", "giugno", "giu"),
+    7: ("july", "juli", "juillet", "julai", "jul", "juil", "julio", "luglio", "lug"),
+    8: ("august", "août", "aout", "augustus", "ogos", "aug", "aoû", "ogo", "agosto", "ago"),
+    9: ("september", "septembre", "sep", "sept", "septiembre", "setiembre", "settembre", "set"),
+    10: ("october", "oktober", "octobre", "oct", "okt", "octubre", "ottobre", "ott"),
+    11: ("november", "novembre", "nov", "noviembre"),
+    12: ("december", "dezember", "décembre", "decembre", "disember", "dec", "dez", "déc", "dis",
+        "diciembre", "dicembre", "dic"),
 }
 MONTHS: dict[str, int] = {name: number for number, names in _MONTH_NAMES.items() for name in names}
 _LONG_NAMES = sorted((n for n in MONTHS if len(n) > 3), key=len, reverse=True)
@@ -58,7 +61,7 @@ class DateMatch:
         return self.readings[0]
 
 
-_MONTH_WORD = r"[A-Za-zÀ-ÿ]{3,9}\.?"
+_MONTH_WORD = r"[A-Za-zÀ-ÿ]{3,10}\.?"
 # a time glued to the year (``25/05/201818:08``, ``27/05/20188:07 PM``, ``27/06/185.02``)
 _TIME_NEXT = r"(?=\d{1,2}[:.]\d{2})"
 # a date may also follow a time it is glued to (``18:1524/05/18``)
@@ -75,7 +78,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "d_mon_y",
         re.compile(
-            rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th|er|\.)?[\s\-/.,]*({_MONTH_WORD})[\s\-/.,']*"
+            # ``5 de abril de 2024``: Spanish (and Portuguese) join the parts with ``de``
+            rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th|er|\.)?[\s\-/.,]*(?:de\s+)?({_MONTH_WORD})"
+            r"[\s\-/.,']*(?:de\s+)?"
             r"(\d{4}|\d{2}(?!\s*,?\s*\d)|\d{2}(?=\s+\d{1,2}:\d{2}))(?![\d])",
             re.IGNORECASE,
         ),

@@ -19,7 +19,7 @@ from billify.domain.extraction.dates import (
 from billify.domain.extraction.identifiers import find_invoice_number
 from billify.domain.extraction.items import find_line_items
 from billify.domain.extraction.labels import Kind
-from billify.domain.extraction.lines import Row, TextLine, group_rows
+from billify.domain.extraction.lines import Box, Row, TextLine, group_rows
 from billify.domain.extraction.totals import Candidate, Money, choose_money, collect_candidates
 from billify.domain.extraction.vendor import find_vendor
 from billify.domain.extraction.vocabulary import is_credit_note_title
@@ -27,15 +27,19 @@ from billify.domain.models import Evidence, Extraction, LineItem
 
 _DATE_LABEL = re.compile(
     r"\b(?:date|dated|datum|tarikh|tgl|fecha|issued|du|vom|le|invoice\s+date|factuurdatum|"
-    r"rechnungsdatum|belegdatum)\b",
+    r"rechnungsdatum|belegdatum|data|data\s+(?:documento|fattura)|fecha\s+(?:de\s+)?factura|"
+    r"date\s+de\s+(?:la\s+)?facture|tarikh\s+invois)\b",
     re.IGNORECASE,
 )
 _NOT_ISSUE_DATE = re.compile(
     r"\b(?:due|f[äa]llig|verval|[ée]ch[ée]ance|limite|expir|exp\.?|valid|until|bis|"
-    r"deliver|liefer|levering|livraison|period|periode|p[ée]riode|birth|check\s*-?out|"
+    r"deliver|liefer|levering|livraison|period|periode|p[ée]riode|zeitraum|birth|check\s*-?out|"
     r"zahlungsziel|pr[ée]l[èe]vement|payment\s+due|"
     # the revision of a form or a standard, not of the document: ``Version 2.1 vom 24.03.2020``
-    r"version|\bstand\b|\brev\.)",
+    r"version|\bstand\b|\brev\.|"
+    # since when a customer, a registration or a company exists: not the document's date
+    r"\bsince\b|depuis|\bseit\b|\bdal\b|\bdesde\b|\bsejak\b|immatricul|registered|"
+    r"eingetragen|inscrit|iscritt|gegr[üu]ndet|founded|customer\s+since|kunde\s+seit)",
     re.IGNORECASE,
 )
 _ORDER_DATE = re.compile(r"\b(?:order|bestel|commande|bestell)", re.IGNORECASE)
@@ -157,7 +161,8 @@ def _choose_date(rows: Sequence[Row], month_first_hint: bool) -> _DateGuess:
     row_of: dict[int, int] = {}
     for i, row in enumerate(rows):
         for match in find_dates(row.text):
-            scored.append((_date_score(row.text, match, i), match))
+            heading = _header_above(rows, i, row.text, match.start)
+            scored.append((_date_score(row.text, match, i, heading), match))
             row_of[id(match)] = i
     if not scored:
         return _DateGuess(None, 0.0)
@@ -169,12 +174,51 @@ def _choose_date(rows: Sequence[Row], month_first_hint: bool) -> _DateGuess:
     return _DateGuess(best.read(order), confidence, row_of[id(best)])
 
 
+def _header_above(rows: Sequence[Row], i: int, text: str, start: int) -> str:
+    """The text of the cell right above the cell holding ``text[start:]`` when the row above
+    is a table header (no digits in it): ``Date | N° de facture`` over ``8 septembre 2024``."""
+    if i == 0 or rows[i].box is None or any(c.isdigit() for c in rows[i - 1].text):
+        return ""
+    cell = _cell_at(rows[i], text, start)
+    if cell is None or cell.box is None:
+        return ""
+    for above in rows[i - 1].cells:
+        if above.box is not None and _overlap(above.box, cell.box) > 0:
+            return above.text if len(above.text.split()) <= _HEADER_WORDS else ""
+    return ""
+
+
+_HEADER_WORDS = 4  # a column header is a label of a few words, not a sentence
+
+
+def _cell_at(row: Row, text: str, start: int) -> TextLine | None:
+    """The cell of ``row`` in which position ``start`` of its joined ``text`` falls."""
+    position = 0
+    for cell in row.cells:
+        piece = cell.text.strip()
+        if not piece:
+            continue
+        found = text.find(piece, position)
+        if found <= start < found + len(piece):
+            return cell
+        position = max(position, found + len(piece)) if found >= 0 else position
+    return None
+
+
+def _overlap(a: Box, b: Box) -> float:
+    return min(a[2], b[2]) - max(a[0], b[0])
+
+
 def _order_is_evidenced(scored: list[tuple[float, DateMatch]]) -> bool:
     return any(m.evidence is not None for _, m in scored)
 
 
-def _date_score(text: str, match: DateMatch, index: int) -> float:
+def _date_score(text: str, match: DateMatch, index: int, heading: str = "") -> float:
+    """Points for a date's label: on its row before it, or (``heading``) the table header cell
+    printed over it."""
     before = text[: match.start]
+    if not _DATE_LABEL.search(before[-40:]) and not _NOT_ISSUE_DATE.search(before[-40:]):
+        before = f"{heading} {before}"
     score = 1.0 - 0.01 * min(index, 40)
     if _DATE_LABEL.search(before[-40:]):
         score += 1.5

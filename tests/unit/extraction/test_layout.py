@@ -220,3 +220,64 @@ def test_an_invoice_is_not_a_credit_note_because_a_sentence_starts_with_avoir() 
     assert not is_credit_note_title("Avoir une question ? Appelez notre service client au 01 23")
     lines = page(("Facture", 40, 0), ("Total TTC", 40, 3), ("119,00", 300, 3))
     assert extract_fields(lines, source="pdf-text").total == Decimal("119.00")
+
+
+@pytest.mark.parametrize(
+    ("printed", "iso"),
+    [
+        ("5 de abril de 2024", "2024-04-05"),
+        ("6 aprile 2021", "2021-04-06"),
+        ("8 settembre 2024", "2024-09-08"),
+        ("12 septiembre 2019", "2019-09-12"),
+        ("11 Ogos 2020", "2020-08-11"),
+        ("3 maart 2022", "2022-03-03"),
+    ],
+)
+def test_long_dates_in_every_language(printed: str, iso: str) -> None:
+    lines = page(("Invoice", 40, 0), (printed, 40, 1), ("Total", 40, 3), ("10.00", 300, 3))
+    extraction = extract_fields(lines, source="pdf-text")
+    assert extraction.date is not None and extraction.date.isoformat() == iso
+
+
+def test_a_date_under_its_column_header_beats_a_labelled_registration_date() -> None:
+    lines = page(
+        ("Date", 40, 0),
+        ("N° de facture", 160, 0),
+        ("8 septembre 2024", 40, 1),
+        ("FA-2024-5255", 160, 1),
+        ("Total TTC", 40, 4),
+        ("100,00", 300, 4),
+        ("Immatriculée le 24 septembre 2016", 40, 20),
+    )
+    extraction = extract_fields(lines, source="pdf-text")
+    assert extraction.date is not None and extraction.date.isoformat() == "2024-09-08"
+    assert extraction.invoice_number == "FA-2024-5255"
+
+
+@pytest.mark.parametrize("label", ["Customer since", "Kunde seit", "Cliente dal", "Client depuis"])
+def test_since_dates_are_not_the_invoice_date(label: str) -> None:
+    lines = page(
+        (f"{label}: 01.02.2015", 40, 0),
+        ("Rechnung", 40, 2),
+        ("10.03.2024", 40, 3),
+        ("Total", 40, 5),
+        ("10.00", 300, 5),
+    )
+    extraction = extract_fields(lines, source="pdf-text")
+    assert extraction.date is not None and extraction.date.isoformat() == "2024-03-10"
+
+
+def test_every_field_keeps_the_row_it_was_read_on() -> None:
+    lines = page(
+        ("Nordlicht Media B.V.", 40, 0),
+        ("Invoice number: 4711", 40, 2),
+        ("Date: 01.02.2024", 40, 3),
+        ("Total", 40, 6),
+        ("119.00", 300, 6),
+    )
+    evidence = extract_fields(lines, source="pdf-text").evidence
+    assert evidence["vendor"].box == lines[0].box
+    assert evidence["invoice_number"].box == lines[1].box
+    assert evidence["date"].box == lines[2].box
+    total_box = evidence["total"].box
+    assert total_box is not None and total_box[1] == lines[3].box[1]  # type: ignore[index]
