@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import re
 import statistics
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from billify.domain.extraction.dates import find_dates
@@ -173,12 +174,20 @@ class VendorGuess:
     row: int | None = None
 
 
-def find_vendor(rows: Sequence[Row]) -> VendorGuess:
-    """The best-scoring name among the document's rows (see ``_score``)."""
-    if not rows:
-        return VendorGuess(None, 0.0)
+@dataclass(frozen=True)
+class NameCandidate:
+    """A possible vendor name: its text, its first row, and its features (see ``_features``)."""
+
+    name: str
+    row: int
+    features: dict[str, float]
+
+
+def name_candidates(rows: Sequence[Row]) -> list[NameCandidate]:
+    """Every possible name on the document, completed over the rows it spans; labels and
+    contact persons are never candidates."""
     context = _Context.of(rows)
-    best: tuple[float, str, int] | None = None
+    out: list[NameCandidate] = []
     for i, row in enumerate(rows):
         for found in _names_in(row.text):
             if is_label_only(found) or is_contact(found):
@@ -187,16 +196,49 @@ def find_vendor(rows: Sequence[Row]) -> VendorGuess:
             if completed is None:
                 continue
             name, first, last = completed
-            score = _score(name, first, last, rows, context)
-            if best is None or score > best[0]:
-                best = (score, name, first)
-    if best is None or best[0] <= 0:
+            out.append(NameCandidate(name, first, _features(name, first, last, rows, context)))
+    return out
+
+
+def find_vendor(rows: Sequence[Row], weights: VendorWeights | None = None) -> VendorGuess:
+    """The best-scoring name among the document's rows, by the hand weights or ``weights``
+    learned for the same features (whose confidence is then the candidate's probability)."""
+    if not rows:
         return VendorGuess(None, 0.0)
-    score, name, index = best
-    brand = _domain_core(name, context.domains) or _brand_of_domain(name, rows, context.domains)
+    candidates = name_candidates(rows)
+    chosen = weights or VendorWeights(HAND_WEIGHTS, learned=False)
+    scores = [_score(c.features, chosen.weights) + chosen.bias for c in candidates]
+    if not scores or max(scores) <= 0:
+        return VendorGuess(None, 0.0)
+    top = max(range(len(scores)), key=lambda n: scores[n])
+    name, index = candidates[top].name, candidates[top].row
+    if chosen.learned:
+        confidence = _probability(scores, top)
+    else:
+        confidence = max(0.1, min(0.95, scores[top] / 6))
+    domains = _Context.of(rows).domains
+    brand = _domain_core(name, domains) or _brand_of_domain(name, rows, domains)
     if brand is not None:
         return VendorGuess(brand, 0.6, index)
-    return VendorGuess(name, max(0.1, min(0.95, score / 6)), index)
+    return VendorGuess(name, confidence, index)
+
+
+@dataclass(frozen=True)
+class VendorWeights:
+    """Weights per feature name; ``bias`` moves every score (a best score <= 0 means no name
+    was found); ``learned`` weights give probabilities as confidences."""
+
+    weights: Mapping[str, float]
+    bias: float = 0.0
+    learned: bool = True
+
+
+def _probability(scores: Sequence[float], top: int) -> float:
+    """The softmax probability of the top candidate, in 0.1..0.95 (the listwise model's
+    belief that it is the name)."""
+    peak = max(scores)
+    total = sum(math.exp(s - peak) for s in scores)
+    return max(0.1, min(0.95, math.exp(scores[top] - peak) / total))
 
 
 def _domain_core(name: str, domains: frozenset[str]) -> str | None:
@@ -264,7 +306,6 @@ class _Context:
     seller_block: frozenset[int]
     owner_rows: frozenset[int]
     cell_roles: dict[int, Role]  # id() of a cell in a labelled party block -> its party
-
 
     @classmethod
     def of(cls, rows: Sequence[Row]) -> _Context:
@@ -343,8 +384,6 @@ def _after_name_label(name: str, row: Row) -> bool:
     )
 
 
-
-
 def _cells(text: str) -> list[str]:
     return re.split(r"\s{2,}", text)
 
@@ -411,80 +450,117 @@ def _customer_rows(rows: Sequence[Row]) -> set[int]:
     return out
 
 
-def _score(name: str, i: int, last: int, rows: Sequence[Row], ctx: _Context) -> float:
-    """Points for where a name sits (first rows, above the registration number and address,
-    not in a customer block) and what it looks like (company form, business word)."""
+# What each sign of a name is worth, by hand (the rules): a candidate's score is the sum of
+# weight x feature. A model trained on labelled documents (bench/train_vendor_ranker.py) may
+# give other weights for the same features (``find_vendor(rows, weights)``).
+HAND_WEIGHTS: dict[str, float] = {
+    "buyer_block": -4.0,  # printed in the buyer's (bill-to, ship-to) block
+    "contact_person": -2.5,  # the person named after ``Ansprechpartner:``
+    "seller_block": 3.0,  # in the block under a ``Seller`` / ``Verkäufer`` heading
+    "name_field": 1.0,  # ... as the value of its ``Name:`` field
+    "first_rows": 2.0,  # among the first name-like rows of the first page (1 down to 0.5)
+    "legal_form": 2.0,  # ``GmbH``, ``SDN BHD``, ``S.A.``
+    "business_word": 2.0,  # ``TRADING``, ``RESTORAN`` in the header, without a company form
+    "business_word_and_form": 0.5,
+    "noise": -3.0,  # a field label, a registration, a date
+    "address": -2.0,  # looks like an address (and has no company form)
+    "after_address": -1.5,  # right below an address row: the rest of the address block
+    "lowercase": -1.0,
+    "garbled": -1.5,  # OCR could hardly read it: a logo or a smudge
+    "below_header": -1.0,  # below the first ``Invoice``/``Date``/``Qty`` row
+    "digits": -1.5,  # more than two digits
+    "customer_rows": -3.0,  # a row near a customer label (when no seller block says otherwise)
+    "owner": -2.0,  # the company that owns the shop named above it
+    "seller_label": 2.5,  # ``Sold by: ...`` on its row, or named so elsewhere
+    "seller_heading": 2.5,  # in the rows under a ``Verkäufer`` heading row
+    "legal_notice": 2.5,  # the legal notice itself: "ACME SAS au capital de ... RCS Paris"
+    "near_legal": 1.0,  # next to legal notice rows
+    "web_domain": 1.5,  # matches the web or mail domain printed on the document
+    "repeated": 0.5,  # printed more than once
+    "larger_font": 0.5,  # printed larger (much larger is usually a logo read as garbage)
+    "above_registration": 1.5,  # carries, or sits above, a registration number
+    "above_address": 1.0,  # sits above the address
+    "registration_below_next": 1.0,  # one more row (a second name line), then the number
+    "continues_below": -1.5,  # the name goes on below: the candidate that includes it is better
+}
+FEATURES = tuple(HAND_WEIGHTS)
+
+
+def _score(features: dict[str, float], weights: Mapping[str, float]) -> float:
+    return sum(weights.get(name, 0.0) * value for name, value in features.items())
+
+
+def _features(name: str, i: int, last: int, rows: Sequence[Row], ctx: _Context) -> dict[str, float]:
+    """Where a name sits (first rows, above the registration number and address, in the
+    seller's block, not in the buyer's) and what it looks like (company form, business word),
+    each sign a named feature in 0..1."""
     row = rows[i]
-    score = 0.0
     roles = _roles_of(name, row, ctx)
     in_seller = Role.SELLER in roles and Role.BUYER not in roles
-    if Role.BUYER in roles:
-        score -= 4.0  # printed in the buyer's (bill-to, ship-to) block
-    if Role.CONTACT in roles:
-        score -= 2.5  # the contact person named after ``Ansprechpartner:``
-    if in_seller:
-        score += 3.0 + (1.0 if _after_name_label(name, row) else 0.0)
-    if i in ctx.first_rows:
-        score += 2.0 - 0.25 * ctx.first_rows.index(i)
     has_form = _LEGAL_FORM.search(name) is not None
     has_business = _BUSINESS_WORD.search(name) is not None
-    if has_form:
-        score += 2.0
-    if has_business and (ctx.header_end is None or i <= ctx.header_end):
-        score += 2.0 if not has_form else 0.5
-    if _NOISE.search(name) or _REGISTRATION.search(name) or find_dates(name):
-        score -= 3.0
-    elif _has_address(name) and not has_form:
-        score -= 2.0
-    elif i > 0 and _has_address(rows[i - 1].text) and not has_form:
-        score -= 1.5  # the rest of an address block
-    if name.islower():
-        score -= 1.0
-    if row.confidence < _GARBLED_ROW:
-        score -= 1.5  # OCR could hardly read it: a logo or a smudge
-    if ctx.header_end is not None and i > ctx.header_end:
-        score -= 1.0
-    if sum(c.isdigit() for c in name) > 2:
-        score -= 1.5
-    if i in ctx.customer_rows and not in_seller:
-        score -= 3.0
-    if i in ctx.owner_rows:
-        score -= 2.0  # the company that owns the shop named above it
-    if _SELLER_LABEL.match(row.text) or _key(name) in ctx.seller_keys:
-        score += 2.5
-    elif i in ctx.seller_block:
-        score += 2.5  # the rows under a ``Verkäufer`` / ``Seller`` heading
-    if has_form and _has_legal(row.text):
-        score += 2.5  # the legal notice itself: "ACME SAS au capital de ... RCS Paris"
-    elif any(_has_legal(r.text) for r in rows[max(0, i - 1) : i + 3]):
-        score += 1.0
-    if any(d in _key(name) or _key(name).startswith(d) for d in ctx.domains if len(d) >= 3):
-        score += 1.5
-    if ctx.name_counts[_key(name)] > 1:
-        score += 0.5
-    if ctx.median_height and 1.3 * ctx.median_height < row.height < 3 * ctx.median_height:
-        score += 0.5  # printed larger (much larger is usually a logo read as garbage)
-    if not _has_address(name):
-        score += _above_anchor(last, rows)
-    if last + 1 < len(rows) and _is_continuation(rows[last + 1].text.strip()):
-        score -= 1.5  # the name goes on below: the candidate that includes it is better
-    return score
+    in_header = ctx.header_end is None or i <= ctx.header_end
+    noise = bool(_NOISE.search(name) or _REGISTRATION.search(name) or find_dates(name))
+    address = not noise and _has_address(name) and not has_form
+    seller_label = bool(_SELLER_LABEL.match(row.text) or _key(name) in ctx.seller_keys)
+    legal_notice = has_form and _has_legal(row.text)
+    anchor = "" if _has_address(name) else _above_anchor(last, rows)
+    found = {
+        "buyer_block": Role.BUYER in roles,
+        "contact_person": Role.CONTACT in roles,
+        "seller_block": in_seller,
+        "name_field": in_seller and _after_name_label(name, row),
+        "first_rows": (1.0 - 0.125 * ctx.first_rows.index(i)) if i in ctx.first_rows else 0.0,
+        "legal_form": has_form,
+        "business_word": has_business and in_header and not has_form,
+        "business_word_and_form": has_business and in_header and has_form,
+        "noise": noise,
+        "address": address,
+        "after_address": not noise
+        and not address
+        and i > 0
+        and _has_address(rows[i - 1].text)
+        and not has_form,
+        "lowercase": name.islower(),
+        "garbled": row.confidence < _GARBLED_ROW,
+        "below_header": not in_header,
+        "digits": sum(c.isdigit() for c in name) > 2,
+        "customer_rows": i in ctx.customer_rows and not in_seller,
+        "owner": i in ctx.owner_rows,
+        "seller_label": seller_label,
+        "seller_heading": not seller_label and i in ctx.seller_block,
+        "legal_notice": legal_notice,
+        "near_legal": not legal_notice
+        and any(_has_legal(r.text) for r in rows[max(0, i - 1) : i + 3]),
+        "web_domain": any(
+            d in _key(name) or _key(name).startswith(d) for d in ctx.domains if len(d) >= 3
+        ),
+        "repeated": ctx.name_counts[_key(name)] > 1,
+        "larger_font": bool(
+            ctx.median_height and 1.3 * ctx.median_height < row.height < 3 * ctx.median_height
+        ),
+        "above_registration": anchor == "registration",
+        "above_address": anchor == "address",
+        "registration_below_next": anchor == "registration_below_next",
+        "continues_below": last + 1 < len(rows) and _is_continuation(rows[last + 1].text.strip()),
+    }
+    return {k: float(v) for k, v in found.items() if v}
 
 
-def _above_anchor(i: int, rows: Sequence[Row]) -> float:
-    """Points for a row that carries, or sits right above, a registration number (1.5) or the
-    address (1): where a business prints its legal name."""
+def _above_anchor(i: int, rows: Sequence[Row]) -> str:
+    """``registration`` for a row that carries, or sits right above, a registration number,
+    ``address`` for one right above the address: where a business prints its legal name."""
     if _REG_NUMBER.search(rows[i].text) or _REGISTRATION.search(rows[i].text):
-        return 1.5
+        return "registration"
     below = [row.text for row in rows[i + 1 : i + 3]]
     if not below:
-        return 0.0
+        return ""
     if _is_registration(below[0]):
-        return 1.5
+        return "registration"
     if _has_address(below[0]):
-        return 1.0
+        return "address"
     # one more name-like row (a second name line or a branch) before the number
-    return 1.0 if len(below) > 1 and _is_registration(below[1]) else 0.0
+    return "registration_below_next" if len(below) > 1 and _is_registration(below[1]) else ""
 
 
 @functools.lru_cache(maxsize=_CACHE_SIZE)
