@@ -27,12 +27,14 @@ nothing from examples, so for them held-out equals in-sample; the hook is
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import json
 import resource
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
@@ -45,15 +47,18 @@ from PIL import Image  # noqa: E402
 from billify.adapters.local.bundled_extractor import BundledExtractor, OcrSettings  # noqa: E402
 from billify.adapters.local.rapid_ocr import RapidOcr, downscale, scaled_box  # noqa: E402
 from billify.domain.extraction import TextLine  # noqa: E402
+from billify.domain.extraction.vendor import HAND_WEIGHTS, VendorWeights  # noqa: E402
 from billify.evaluation import (  # noqa: E402
     LINE_ITEM_FIELDS,
     EvaluationReport,
     MakeExtractor,
+    TrainingDocument,
     evaluate,
     evaluate_leave_one_group_out,
     same_extractor,
 )
 from billify.ports import Extractor  # noqa: E402
+from billify.reading import DocumentPipeline  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
 SCORER = REPO.parent / "shared" / "tools" / "score.py"
@@ -88,6 +93,18 @@ def main() -> int:
         action="store_true",
         help="pool the sets; score each layout group with an extractor made from the others",
     )
+    parser.add_argument(
+        "--vendor-weights",
+        default="shipped",
+        metavar="shipped|hand|FILE",
+        help="how vendor names are ranked: the trained weights the package ships (default), "
+        "the rules' hand weights, or a weights file written by bench/train_vendor_ranker.py",
+    )
+    parser.add_argument(
+        "--train-vendor",
+        action="store_true",
+        help="with --leave-one-group-out: train the vendor ranker on the other groups",
+    )
     args = parser.parse_args()
     settings = ocr_settings(args.ocr)
     out_dir = args.predictions or Path(tempfile.mkdtemp(prefix="billify-eval-"))
@@ -99,11 +116,14 @@ def main() -> int:
     )
     extractor.read_einvoices = not args.ignore_einvoices
     extractor.read_text_layers = not args.ocr_pdfs
+    extractor.vendor_weights = vendor_weights(args.vendor_weights)
     manifests = [set_manifest(name) for name in args.sets.split(",") if name]
     agree = True
     if args.leave_one_group_out:
         pooled = evaluate_leave_one_group_out(
-            manifests, make_extractor(extractor), limit=args.limit
+            manifests,
+            make_extractor(extractor, args.ocr_cache, settings, args.train_vendor),
+            limit=args.limit,
         )
         print(pooled.format(), end="\n\n")
         print(pooled.format_groups(), end="\n\n")
@@ -136,10 +156,41 @@ def set_manifest(name: str) -> Path:
     return manifest
 
 
-def make_extractor(extractor: Extractor) -> MakeExtractor:
-    """What leave-one-group-out trains on each group's complement. The bundled rules learn
-    nothing from examples: the same extractor for every group (held-out == in-sample)."""
-    return same_extractor(extractor)
+def make_extractor(
+    extractor: DocumentPipeline, ocr_cache: Path | None, settings: OcrSettings, train_vendor: bool
+) -> MakeExtractor:
+    """What leave-one-group-out builds from each group's complement: with ``train_vendor``,
+    the extractor with vendor weights trained on those documents only; else the same
+    extractor for every group (rules learn nothing: held-out == in-sample)."""
+    if not train_vendor:
+        return same_extractor(extractor)
+    from bench.train_vendor_ranker import ExampleCache, trainer
+
+    fit = trainer(ExampleCache(pipeline_for(ocr_cache, settings)))
+
+    def make(training: Sequence[TrainingDocument]) -> Extractor:
+        fold = copy.copy(extractor)
+        fold.vendor_weights = fit(training)
+        return fold
+
+    return make
+
+
+def pipeline_for(ocr_cache: Path | None, settings: OcrSettings | None = None) -> BundledExtractor:
+    """An extractor that reads printed pages only (never e-invoice XML): what training sees."""
+    settings = settings or OcrSettings()
+    pipeline = CachedOcrExtractor(ocr_cache, settings) if ocr_cache else BundledExtractor(settings)
+    pipeline.read_einvoices = False
+    return pipeline
+
+
+def vendor_weights(choice: str) -> VendorWeights | None:
+    if choice == "shipped":
+        return None  # what the extractor loads by default
+    if choice == "hand":
+        return VendorWeights(HAND_WEIGHTS)
+    data = json.loads(Path(choice).read_text("utf-8"))
+    return VendorWeights({str(k): float(v) for k, v in data["weights"].items()})
 
 
 def _write(

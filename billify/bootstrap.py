@@ -160,15 +160,15 @@ def build_local(settings: Settings | None = None, **overrides: Any) -> LocalBill
 
 
 def build_aws_extractor(settings: AwsSettings) -> Extractor:
-    if settings.extractor == "bundled":
+    """The reading pipeline with Textract as its OCR engine (paid only for images and pages
+    without a text layer), or the bundled extractor (container image)."""
+    if settings.extractor != "textract":
         return build_extractor()
-    from billify.adapters.aws.textract import TextractExtractor
+    from billify.adapters.aws.textract import TextractOcr
+    from billify.adapters.local.documents import Documents
+    from billify.reading import DocumentPipeline
 
-    return TextractExtractor(
-        settings.bucket,
-        poll_seconds=settings.textract_poll_seconds,
-        max_wait_seconds=settings.textract_max_wait_seconds,
-    )
+    return DocumentPipeline(Documents(), TextractOcr())
 
 
 def build_aws(settings: AwsSettings | None = None, **overrides: Any) -> Billify:

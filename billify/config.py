@@ -123,8 +123,5 @@ class AwsSettings(Settings):
     # The queue's maxReceiveCount: on the last delivery a failing invoice is marked failed.
     max_receive_count: int = Field(default=5, ge=1, le=1000)
     ses_configuration_set: str | None = None
-    # Textract's asynchronous API (multi-page PDFs): poll interval and longest wait.
-    textract_poll_seconds: float = Field(default=1.0, gt=0)
-    textract_max_wait_seconds: float = Field(default=240.0, gt=0)
     # How long a finished message's result is remembered against redelivery.
     idempotency_ttl_seconds: int = Field(default=3600, ge=60)

@@ -20,7 +20,8 @@ from billify.domain.extraction import (
     parse_einvoice,
 )
 from billify.domain.extraction.lines import Box
-from billify.domain.models import Evidence, Extraction
+from billify.domain.extraction.vendor import VendorWeights
+from billify.domain.models import Evidence, Extraction, UnreadableDocument
 from billify.ports import DocumentOpener, OcrEngine, OpenedDocument, PageImage
 
 
@@ -52,8 +53,10 @@ class DocumentPipeline:
         *,
         read_einvoices: bool = True,
         read_text_layers: bool = True,
+        vendor_weights: VendorWeights | None = None,
     ) -> None:
         self.documents = documents
+        self.vendor_weights = vendor_weights
         self.ocr = ocr
         self.limits = limits or ReadingLimits()
         self.read_einvoices = read_einvoices
@@ -68,10 +71,32 @@ class DocumentPipeline:
             finally:
                 opened.close()
 
+    def read_lines(self, document: bytes, media_type: str) -> list[TextLine]:
+        """The document's text lines as field finding sees them (text layers and OCR; no
+        e-invoice XML): what a ranker is trained on."""
+        with self._lock:
+            opened = self.documents.open(document, media_type)
+            try:
+                return self._page_lines(opened)[0]
+            finally:
+                opened.close()
+
     def _read(self, opened: OpenedDocument) -> Extraction:
         structured = self._einvoice(opened) if self.read_einvoices else None
         if structured is not None:
             return structured
+        lines, sizes, ocred = self._page_lines(opened)
+        source = self.ocr.source if ocred else "pdf-text"
+        extraction = extract_fields(lines, source=source, vendor_weights=self.vendor_weights)
+        if not ocred and self._vendor_is_weak(extraction):
+            extraction = self._with_picture_text(opened, lines, extraction)
+        return replace(extraction, evidence=_on_page_scale(extraction.evidence, sizes))
+
+    def _page_lines(
+        self, opened: OpenedDocument
+    ) -> tuple[list[TextLine], dict[int, tuple[float, float]], bool]:
+        """The lines of the pages read (text layer, else OCR), each page's size in the units
+        of its lines, and whether any page was OCRed."""
         read = ends(range(opened.page_count), self.limits.max_pages)
         text = {i: opened.text_lines(i) if self.read_text_layers else [] for i in read}
         to_ocr = set(ends([i for i in read if not has_text(text[i])], self.limits.max_ocr_pages))
@@ -85,10 +110,7 @@ class DocumentPipeline:
             elif has_text(text[index]):
                 lines.extend(text[index])
                 sizes[index] = opened.page_size(index)
-        extraction = extract_fields(lines, source=self.ocr.source if to_ocr else "pdf-text")
-        if not to_ocr and self._vendor_is_weak(extraction):
-            extraction = self._with_picture_text(opened, lines, extraction)
-        return replace(extraction, evidence=_on_page_scale(extraction.evidence, sizes))
+        return lines, sizes, bool(to_ocr)
 
     def _einvoice(self, opened: OpenedDocument) -> Extraction | None:
         """The first attached XML that parses as a CII or UBL invoice."""
@@ -109,14 +131,21 @@ class DocumentPipeline:
         address) on an otherwise digital PDF: OCR the first page's pictures and read the
         fields again with their text placed where the pictures sit. Kept only when the seller
         is then found with more confidence."""
-        picture_lines = [
-            line
-            for picture, bounds in opened.pictures(0, self.limits.max_pictures)
-            for line in _placed(self.ocr.read(picture, 0, upright=True), picture, bounds)
-        ]
+        picture_lines: list[TextLine] = []
+        for picture, bounds in opened.pictures(0, self.limits.max_pictures):
+            try:
+                picture_lines.extend(
+                    _placed(self.ocr.read(picture, 0, upright=True), picture, bounds)
+                )
+            except UnreadableDocument:
+                continue  # a picture the engine refuses: the text layer still answers
         if not picture_lines:
             return extraction
-        again = extract_fields([*lines, *picture_lines], source=f"pdf-text+{self.ocr.source}")
+        again = extract_fields(
+            [*lines, *picture_lines],
+            source=f"pdf-text+{self.ocr.source}",
+            vendor_weights=self.vendor_weights,
+        )
         gained = again.confidence.get("vendor", 0.0) > extraction.confidence.get("vendor", 0.0)
         return again if gained and not self._vendor_is_weak(again) else extraction
 

@@ -1,6 +1,6 @@
 """AWS tests run against emulators over real HTTP on loopback: moto in server mode (S3, SQS,
 DynamoDB, SES, EventBridge Scheduler) and a small Textract stub answering recorded
-AnalyzeExpense JSON (moto does not implement AnalyzeExpense). One moto server per session;
+DetectDocumentText JSON (moto does not implement Textract's text detection). One moto server per session;
 each test gets its own bucket, queues, table and sender, built from template.yaml."""
 
 from __future__ import annotations
@@ -275,10 +275,9 @@ def stack(
         "BILLIFY_EXTRACTOR": "textract",
         "BILLIFY_TIMEZONE": "Europe/Berlin",
         "BILLIFY_MAX_RECEIVE_COUNT": str(max_receive),
-        "BILLIFY_TEXTRACT_POLL_SECONDS": "0.01",
     }
     # The variables the template gives every function must be the ones the settings read.
-    assert set(environment) - {"BILLIFY_TEXTRACT_POLL_SECONDS"} <= set(
+    assert set(environment) <= set(
         template["Globals"]["Function"]["Environment"]["Variables"]
     )
     for name, value in environment.items():

@@ -3,24 +3,39 @@ SQS -> extract_bill_info (Textract stub) -> DynamoDB record -> SES notice -> the
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from billify.entrypoints import lambda_handlers
 from tests.aws.conftest import LambdaContext, Stack, get_event, load_event, upload_event
 from tests.conftest import png_bytes
 
 ANA = {"name": "Ana Lima", "email": "ana@example.com"}
+# The receipt image the recorded DetectDocumentText answer is of (its "_image").
+RECEIPT: dict[str, Any] = load_event("textract/detect_document_text_receipt.json")["_image"]
 
 
 def recorded(name: str) -> Any:
+    """A recorded Textract answer as the service sends it (our "_" notes removed)."""
     data = load_event(f"textract/{name}")
-    data.pop("_comment", None)
-    return data
+    return {key: value for key, value in data.items() if not key.startswith("_")}
+
+
+def receipt_page() -> Image.Image:
+    """A blank page of the recorded receipt's size: what the stub's answer is read against."""
+    return Image.new("L", (RECEIPT["width"], RECEIPT["height"]), 255)
+
+
+def receipt_png() -> bytes:
+    out = io.BytesIO()
+    receipt_page().save(out, format="PNG")
+    return out.getvalue()
 
 
 def upload(stack: Stack, content: bytes, context: LambdaContext, **fields: str) -> Any:
@@ -30,8 +45,8 @@ def upload(stack: Stack, content: bytes, context: LambdaContext, **fields: str) 
 
 
 def test_upload_extract_notify_report(stack: Stack, context: LambdaContext) -> None:
-    stack.textract.answer("AnalyzeExpense", recorded("analyze_expense_invoice_eur.json"))
-    content = png_bytes()
+    stack.textract.answer("DetectDocumentText", recorded("detect_document_text_receipt.json"))
+    content = receipt_png()
 
     status, body = upload(stack, content, context)
     assert status == 202
@@ -46,27 +61,27 @@ def test_upload_extract_notify_report(stack: Stack, context: LambdaContext) -> N
     # The seed's attributes, top level; money as a DynamoDB number.
     assert item["id"] == invoice_id
     assert item["name"] == "Ana Lima" and item["email"] == "ana@example.com"
-    assert item["total"] == Decimal("1234.50")
+    assert item["total"] == Decimal("60.30")
     assert item["timestamp"] == item["received_at"]
     assert item["status"] == "processed" and item["owner"] == "key-ana"
     operation, request = stack.textract.requests[0]
-    assert operation == "AnalyzeExpense" and "Bytes" in request["Document"]
+    assert operation == "DetectDocumentText" and "Bytes" in request["Document"]
 
     notices = stack.emails_to("ana@example.com", "notice:")
     assert len(notices) == 1
     assert notices[0]["From"] == stack.sender
     text = notices[0].get_payload()[0].get_payload(decode=True).decode()  # type: ignore[index,union-attr]
-    assert "1,234.50" in text or "1234.50" in text
+    assert "60.30" in text
 
     got = lambda_handlers.get_invoice(get_event(invoice_id), context)
     assert got["statusCode"] == 200
     record = json.loads(got["body"])
     assert (record["total"], record["currency"], record["vendor"]) == (
-        "1234.50",
-        "EUR",
-        "Lieferant GmbH",
+        "60.30",
+        "MYR",
+        "INDAH GIFT & HOME DECO",
     )
-    assert record["date"] == "2018-06-05" and record["source"] == "textract"
+    assert record["date"] == "2018-10-19" and record["source"] == "textract"
     # Another API key sees nothing, exactly as for an unknown id.
     other = lambda_handlers.get_invoice(get_event(invoice_id, api_key_id="key-bob"), context)
     assert other["statusCode"] == 404
@@ -85,7 +100,7 @@ def test_upload_extract_notify_report(stack: Stack, context: LambdaContext) -> N
     )
     stack.drain(context)
     assert len(stack.emails_to("ana@example.com", "notice:")) == 1
-    assert stack.textract.operations() == ["AnalyzeExpense"]
+    assert stack.textract.operations() == ["DetectDocumentText"]
 
     # The schedule fires at 00:05 on the 1st (Europe/Berlin here): twice, and concurrently.
     month = _month_of(item["received_at"])
@@ -114,7 +129,7 @@ def test_upload_extract_notify_report(stack: Stack, context: LambdaContext) -> N
         "in_progress": 0,
         "failed": [],
     }
-    assert "Lieferant GmbH" in reports[0].as_string() or "1234.50" in reports[0].as_string()
+    assert "INDAH GIFT" in reports[0].as_string() or "60.30" in reports[0].as_string()
 
 
 def _month_of(received_at: str) -> str:
@@ -132,8 +147,8 @@ def test_scheduled_event_reports_the_month_just_ended(stack: Stack, context: Lam
 
 @pytest.mark.max_receive_count(2)
 def test_poison_message_goes_to_the_dead_letter_queue(stack: Stack, context: LambdaContext) -> None:
-    stack.textract.answer("AnalyzeExpense", recorded("analyze_expense_invoice_eur.json"))
-    status, body = upload(stack, png_bytes(), context)
+    stack.textract.answer("DetectDocumentText", recorded("detect_document_text_receipt.json"))
+    status, body = upload(stack, receipt_png(), context)
     assert status == 202
     sqs = stack.client("sqs")
     sqs.send_message(QueueUrl=stack.queue_url, MessageBody="{not json")
@@ -153,7 +168,7 @@ def test_invoice_failing_every_delivery_is_marked_failed_and_dead_lettered(
     stack: Stack, context: LambdaContext
 ) -> None:
     outage = {"__type": "InternalServerError", "message": "Textract is down"}
-    stack.textract.answer("AnalyzeExpense", outage, status=500)
+    stack.textract.answer("DetectDocumentText", outage, status=500)
     status, body = upload(stack, png_bytes(), context)
     assert status == 202
 
@@ -209,8 +224,8 @@ def test_double_opt_in_holds_notices_until_the_link_is_opened(
     monkeypatch.setenv("BILLIFY_CONFIRM_RECIPIENTS", "true")
     monkeypatch.setenv("BILLIFY_PUBLIC_URL", "https://api.example.org/v1")
     lambda_handlers.runtime.cache_clear()
-    stack.textract.answer("AnalyzeExpense", recorded("analyze_expense_invoice_eur.json"))
-    status, body = upload(stack, png_bytes(), context, email="new@example.com")
+    stack.textract.answer("DetectDocumentText", recorded("detect_document_text_receipt.json"))
+    status, body = upload(stack, receipt_png(), context, email="new@example.com")
     assert status == 202
     stack.drain(context)
     assert stack.emails_to("new@example.com", "notice:") == []

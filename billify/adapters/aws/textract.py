@@ -1,255 +1,208 @@
-"""Amazon Textract AnalyzeExpense as an ``Extractor``.
+"""Amazon Textract as an ``OcrEngine``: the text of one page image (``DetectDocumentText``).
 
-Images and single-page PDFs go through the synchronous ``AnalyzeExpense`` (document bytes, at
-most 5 MB); multi-page or larger PDFs are copied to a scratch prefix of the invoice bucket and
-read with ``StartExpenseAnalysis``/``GetExpenseAnalysis``. The mapping from Textract's answer
-to an ``Extraction`` (``extraction_from_expense``) is pure and uses the same normalisers as the
-bundled engine, so both engines read ``1.234,50`` or ``05/03/2018`` the same way.
+Textract is only what reads pixels: the reading pipeline (``billify.reading``) asks it for the
+images and the scanned pages only, never for an e-invoice's XML or a PDF's text layer, and the
+fields are then found by the same rules as on the bundled engine's words
+(``billify.domain.extraction.extract_fields``). Each page is sent on its own to the synchronous
+API as PNG (JPEG, then smaller, when above Textract's limits); its ``LINE`` blocks become
+``TextLine``s in the image's pixels (``lines_from_detection``, pure).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import io
 import logging
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from decimal import Decimal
-from typing import Any
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from billify.adapters.aws.clients import client, error_code
-from billify.domain.extraction.amounts import parse_amount
-from billify.domain.extraction.currency import ISO_CODES, detect_currency
-from billify.domain.extraction.dates import find_dates, infer_order, month_first_locale
-from billify.domain.models import Extraction, LineItem, UnreadableDocument
+from billify.domain.extraction.lines import Box, TextLine
+from billify.domain.models import UnreadableDocument
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 log = logging.getLogger(__name__)
 
-SYNC_MAX_BYTES = 5 * 1024 * 1024  # AnalyzeExpense's limit for document bytes
-SCRATCH_PREFIX = "textract-input/"  # expired by the bucket's lifecycle rule
+SYNC_MAX_BYTES = 5 * 1024 * 1024  # document bytes the synchronous API takes
+MAX_SIDE = 10_000  # Textract's largest image side, in pixels
+JPEG_QUALITY = 90
 
-# Textract's answers that retrying the same bytes cannot change.
-_PERMANENT = frozenset(
+# Textract's answers that retrying the same bytes cannot change. Anything else (throttling,
+# an outage, access denied) propagates: the queue redelivers the message later.
+PERMANENT_ERRORS = frozenset(
     {
         "BadDocumentException",
         "UnsupportedDocumentException",
         "DocumentTooLargeException",
         "InvalidParameterException",
+        "InvalidImageFormatException",
     }
 )
-_SUMMARY_TYPES = {
-    "TOTAL": "total",
-    "SUBTOTAL": "subtotal",
-    "TAX": "tax",
-    "AMOUNT_DUE": "amount_due",
-    "VENDOR_NAME": "vendor",
-    "VENDOR_ADDRESS": "vendor_address",
-    "INVOICE_RECEIPT_DATE": "date",
-    "INVOICE_RECEIPT_ID": "invoice_number",
-}
 
 
-class TextractExtractor:
+class TextractOcr:
+    """``OcrEngine`` over Textract's ``DetectDocumentText`` (one request per image).
+
+    Textract reads text however the page is turned, so ``upright`` changes nothing; a page
+    lying sideways or upside down has its lines turned upright here, from the direction of
+    their polygons (``lines_from_detection``)."""
+
     source = "textract"
 
     def __init__(
         self,
-        bucket: str,
         textract: Any | None = None,
-        s3: Any | None = None,
-        poll_seconds: float = 1.0,
-        max_wait_seconds: float = 240.0,
-        sleep: Callable[[float], None] = time.sleep,
+        *,
+        max_bytes: int = SYNC_MAX_BYTES,
+        max_side: int = MAX_SIDE,
     ) -> None:
-        self.bucket = bucket
         self._textract = textract or client("textract")
-        self._s3 = s3 or client("s3")
-        self.poll_seconds = poll_seconds
-        self.max_wait_seconds = max_wait_seconds
-        self._sleep = sleep
+        self.max_bytes = max_bytes
+        self.max_side = max_side
 
-    def extract(self, document: bytes, media_type: str) -> Extraction:
-        if media_type == "image/webp":  # Textract reads PNG, JPEG, TIFF and PDF only
-            document, media_type = _webp_to_png(document), "image/png"
+    def read(self, image: Image.Image, page: int, *, upright: bool = False) -> list[TextLine]:
+        document = encode_image(image, self.max_bytes, self.max_side)
         try:
-            if media_type == "application/pdf" and (
-                _pdf_pages(document) > 1 or len(document) > SYNC_MAX_BYTES
-            ):
-                response = self._analyze_async(document)
-            elif media_type == "image/tiff" or len(document) > SYNC_MAX_BYTES:
-                response = self._analyze_async(document)  # Bytes take PNG, JPEG, 1-page PDF
-            else:
-                response = self._textract.analyze_expense(Document={"Bytes": document})
+            response = self._textract.detect_document_text(Document={"Bytes": document})
         except ClientError as error:
-            if error_code(error) in _PERMANENT:
-                raise UnreadableDocument(f"Textract cannot read this document: {error}") from error
+            if error_code(error) in PERMANENT_ERRORS:
+                raise UnreadableDocument(f"Textract cannot read this page: {error}") from error
             raise
-        return extraction_from_expense(response)
-
-    def _analyze_async(self, document: bytes) -> dict[str, Any]:
-        digest = hashlib.sha256(document).hexdigest()
-        key = f"{SCRATCH_PREFIX}{digest}"
-        self._s3.put_object(Bucket=self.bucket, Key=key, Body=document)
-        try:
-            job = self._textract.start_expense_analysis(
-                DocumentLocation={"S3Object": {"Bucket": self.bucket, "Name": key}},
-                # Same document, same job: a retried message does not pay for a second analysis.
-                ClientRequestToken=digest[:64],
-            )
-            return self._wait_for(str(job["JobId"]))
-        finally:
-            self._s3.delete_object(Bucket=self.bucket, Key=key)
-
-    def _wait_for(self, job_id: str) -> dict[str, Any]:
-        deadline = time.monotonic() + self.max_wait_seconds
-        while True:
-            page = self._textract.get_expense_analysis(JobId=job_id)
-            status = page.get("JobStatus")
-            if status in ("SUCCEEDED", "PARTIAL_SUCCESS"):
-                break
-            if status == "FAILED":
-                raise UnreadableDocument(f"Textract failed: {page.get('StatusMessage', '')}")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"Textract job {job_id} still {status}")  # retried
-            self._sleep(self.poll_seconds)
-        documents = list(page.get("ExpenseDocuments", []))
-        while page.get("NextToken"):
-            page = self._textract.get_expense_analysis(JobId=job_id, NextToken=page["NextToken"])
-            documents.extend(page.get("ExpenseDocuments", []))
-        metadata = page.get("DocumentMetadata") or {}
-        return {"DocumentMetadata": metadata, "ExpenseDocuments": documents}
+        return lines_from_detection(response, image.width, image.height, page)
 
 
-def extraction_from_expense(response: Mapping[str, Any]) -> Extraction:
-    """Map an AnalyzeExpense/GetExpenseAnalysis answer to an ``Extraction``.
-
-    Per field the most confident detection wins; amounts, dates and currency go through the
-    domain normalisers; confidence is Textract's (0..100) divided by 100."""
-    fields: list[Mapping[str, Any]] = []
-    groups: list[Mapping[str, Any]] = []
-    for document in response.get("ExpenseDocuments") or ():
-        fields.extend(document.get("SummaryFields") or ())
-        groups.extend(document.get("LineItemGroups") or ())
-    best: dict[str, tuple[str, float]] = {}
-    for item in fields:
-        name = _SUMMARY_TYPES.get(_type_of(item))
-        text, confidence = _value_of(item)
-        if name and text and confidence > best.get(name, ("", -1.0))[1]:
-            best[name] = (text, confidence)
-
-    currency, currency_confidence = _currency(fields)
-    values: dict[str, Any] = {}
-    scores: dict[str, float] = {}
-    for name, (text, score) in best.items():
-        value: object
-        if name in ("total", "subtotal", "tax", "amount_due"):
-            value = parse_amount(text)
-        elif name == "date":
-            texts = [printed for printed, _ in best.values()]
-            value = _date(text, month_first_hint=month_first_locale(texts, currency))
-        else:
-            value = " ".join(text.split())
-        if value is not None:
-            values[name] = value
-            scores[name] = score
-    if currency:
-        scores["currency"] = currency_confidence
-    items = _line_items(groups)
-    if items:
-        scores["line_items"] = min(
-            _value_of(cell)[1]
-            for group in groups
-            for line in group.get("LineItems") or ()
-            for cell in line.get("LineItemExpenseFields") or ()
-        )
-    pages = int((response.get("DocumentMetadata") or {}).get("Pages") or 1)
-    return Extraction(
-        currency=currency,
-        line_items=items,
-        confidence=scores,
-        source="textract",
-        pages=max(pages, 1),
-        **values,
-    )
+def encode_image(
+    image: Image.Image, max_bytes: int = SYNC_MAX_BYTES, max_side: int = MAX_SIDE
+) -> bytes:
+    """The image as PNG, or as JPEG when the PNG is above ``max_bytes``; downscaled (the same
+    proportions, so Textract's fractions of it are fractions of ``image``) until it fits."""
+    picture = _flattened(image)
+    if max(picture.size) > max_side:
+        picture = _scaled(picture, max_side / max(picture.size))
+    while True:
+        png = _saved(picture, "PNG")
+        if len(png) <= max_bytes:
+            return png
+        jpeg = _saved(picture, "JPEG")
+        if len(jpeg) <= max_bytes:
+            return jpeg
+        if min(picture.size) <= 16:
+            raise UnreadableDocument("the page image cannot be made small enough for Textract")
+        # JPEG's size grows about with the pixel count: shrink by what is over, plus a margin.
+        picture = _scaled(picture, min(0.9, 0.95 * math.sqrt(max_bytes / len(jpeg))))
 
 
-def _type_of(field: Mapping[str, Any]) -> str:
-    return str((field.get("Type") or {}).get("Text") or "").upper()
+def _flattened(image: Image.Image) -> Image.Image:
+    """Greyscale or RGB, transparency composited on white (PNG and JPEG both take these)."""
+    from PIL import Image
+
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        white = Image.new("RGB", rgba.size, (255, 255, 255))
+        white.paste(rgba, mask=rgba.getchannel("A"))
+        return white
+    if image.mode in ("L", "RGB"):
+        return image
+    if image.mode in ("1", "I", "I;16", "F"):
+        return image.convert("L") if image.mode == "1" else _to_8bit(image)
+    return image.convert("RGB")
 
 
-def _value_of(field: Mapping[str, Any]) -> tuple[str, float]:
-    detection = field.get("ValueDetection") or {}
-    return str(detection.get("Text") or "").strip(), float(detection.get("Confidence") or 0) / 100
+def _to_8bit(image: Image.Image) -> Image.Image:
+    """A 16-bit or float greyscale image (some TIFF scans) as 8-bit, its range stretched."""
+    wide = image if image.mode == "F" else image.convert("I")
+    extrema: Any = wide.getextrema()  # (min, max) of a one-band image
+    low, high = float(extrema[0]), float(extrema[1])
+    scale = 255 / (high - low) if high > low else 1.0
+    return wide.point(lambda v: (v - low) * scale).convert("L")
 
 
-def _currency(fields: Sequence[Mapping[str, Any]]) -> tuple[str | None, float]:
-    """The Currency block Textract attaches to amounts; else what the printed values say."""
-    codes: dict[str, float] = {}
-    for item in fields:
-        block = item.get("Currency") or {}
-        code = str(block.get("Code") or "").upper()
-        if code in ISO_CODES:
-            codes[code] = max(codes.get(code, 0.0), float(block.get("Confidence") or 0) / 100)
-    if codes:
-        code = max(codes, key=lambda c: codes[c])
-        return code, codes[code]
-    return detect_currency(_value_of(item)[0] for item in fields)
+def _scaled(image: Image.Image, factor: float) -> Image.Image:
+    from PIL import Image
+
+    size = (max(1, int(image.width * factor)), max(1, int(image.height * factor)))
+    return image.resize(size, Image.Resampling.LANCZOS)
 
 
-def _date(text: str, month_first_hint: bool) -> dt.date | None:
-    matches = find_dates(text)
-    if not matches:
-        return None
-    return matches[0].read(infer_order(matches, month_first_hint))
-
-
-def _line_items(groups: Iterable[Mapping[str, Any]]) -> tuple[LineItem, ...]:
-    items = []
-    for group in groups:
-        for line in group.get("LineItems") or ():
-            cells = {_type_of(f): _value_of(f)[0] for f in line.get("LineItemExpenseFields") or ()}
-            description = " ".join((cells.get("ITEM") or cells.get("EXPENSE_ROW") or "").split())
-            amount = _amount(cells.get("PRICE"))
-            if not description and amount is None:
-                continue
-            items.append(
-                LineItem(
-                    description=description,
-                    quantity=_amount(cells.get("QUANTITY")),
-                    unit_price=_amount(cells.get("UNIT_PRICE")),
-                    amount=amount,
-                )
-            )
-    return tuple(items)
-
-
-def _amount(text: str | None) -> Decimal | None:
-    return parse_amount(text) if text else None
-
-
-def _pdf_pages(document: bytes) -> int:
-    import pypdfium2
-
-    try:
-        pdf = pypdfium2.PdfDocument(document)
-    except pypdfium2.PdfiumError as error:
-        raise UnreadableDocument(f"the PDF cannot be opened: {error}") from error
-    try:
-        return len(pdf)
-    finally:
-        pdf.close()
-
-
-def _webp_to_png(document: bytes) -> bytes:
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(document)) as image:
-            out = io.BytesIO()
-            image.save(out, format="PNG")
-    except (UnidentifiedImageError, OSError) as error:
-        raise UnreadableDocument(f"the WEBP image cannot be read: {error}") from error
+def _saved(image: Image.Image, format: str) -> bytes:
+    out = io.BytesIO()
+    if format == "JPEG":
+        image.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    else:
+        image.save(out, format="PNG", optimize=False, compress_level=6)
     return out.getvalue()
+
+
+# -- Textract's answer -> TextLines -------------------------------------------------------------
+
+
+def lines_from_detection(
+    response: Mapping[str, Any], width: float, height: float, page: int
+) -> list[TextLine]:
+    """The ``LINE`` blocks of a ``DetectDocumentText`` answer as ``TextLine``s: Textract's
+    boxes (fractions of the image, y downwards) times ``width``/``height``, so in the image's
+    pixels; confidence 0..1; ``page`` as given.
+
+    Textract reads a sideways or upside-down page but keeps its geometry in the image as sent.
+    The field rules need rows that run left to right, so when most of the text runs another
+    way (the direction of each line's polygon) the boxes are turned with the page: a quarter
+    turn gives boxes in a ``height`` x ``width`` frame, as an upright scan of it would."""
+    blocks = [b for b in response.get("Blocks") or () if b.get("BlockType") == "LINE"]
+    turn = page_turn(blocks)
+    lines = []
+    for block in blocks:
+        text = str(block.get("Text") or "").strip()
+        if not text:
+            continue
+        box = _box(block, width, height, turn)
+        confidence = min(max(float(block.get("Confidence") or 0.0) / 100, 0.0), 1.0)
+        lines.append(TextLine(text, box, confidence, page))
+    return lines
+
+
+def page_turn(blocks: Iterable[Mapping[str, Any]]) -> int:
+    """Which way the text of a page runs, in degrees clockwise from left-to-right (0, 90, 180
+    or 270): each line's vote (the direction from its polygon's first point, the top left of
+    its text, to the second) weighs as its length; 0 when no line has a polygon."""
+    votes = dict.fromkeys((0, 90, 180, 270), 0.0)
+    for block in blocks:
+        polygon: Sequence[Mapping[str, Any]] = (block.get("Geometry") or {}).get("Polygon") or []
+        if len(polygon) < 2:
+            continue
+        dx = float(polygon[1]["X"]) - float(polygon[0]["X"])
+        dy = float(polygon[1]["Y"]) - float(polygon[0]["Y"])
+        length = math.hypot(dx, dy)
+        if length == 0:
+            continue
+        angle = math.degrees(math.atan2(dy, dx)) % 360  # y downwards: 90 runs down the image
+        votes[round(angle / 90) % 4 * 90] += length
+    best = max(votes, key=lambda turn: votes[turn])
+    return best if votes[best] > 0 else 0
+
+
+def _box(block: Mapping[str, Any], width: float, height: float, turn: int) -> Box | None:
+    bounds = (block.get("Geometry") or {}).get("BoundingBox")
+    if not bounds:
+        return None
+    left, top = float(bounds["Left"]) * width, float(bounds["Top"]) * height
+    right = left + float(bounds["Width"]) * width
+    bottom = top + float(bounds["Height"]) * height
+    corners = [_upright(x, y, width, height, turn) for x, y in ((left, top), (right, bottom))]
+    xs, ys = [x for x, _ in corners], [y for _, y in corners]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+def _upright(x: float, y: float, width: float, height: float, turn: int) -> tuple[float, float]:
+    """A point of the image as sent -> the same point on the page turned so its text runs
+    left to right (``turn`` from ``page_turn``)."""
+    if turn == 90:  # text runs down the image: its top is the image's right side
+        return y, width - x
+    if turn == 180:
+        return width - x, height - y
+    if turn == 270:  # text runs up the image: its top is the image's left side
+        return height - y, x
+    return x, y

@@ -21,7 +21,7 @@ from billify.domain.extraction.items import find_line_items
 from billify.domain.extraction.labels import Kind
 from billify.domain.extraction.lines import Box, Row, TextLine, group_rows
 from billify.domain.extraction.totals import Candidate, Money, choose_money, collect_candidates
-from billify.domain.extraction.vendor import find_vendor
+from billify.domain.extraction.vendor import VendorWeights, find_vendor
 from billify.domain.extraction.vocabulary import is_credit_note_title
 from billify.domain.models import Evidence, Extraction, LineItem
 
@@ -58,15 +58,18 @@ class _DateGuess:
     row: int | None = None
 
 
-def extract_fields(lines: Sequence[TextLine], *, source: str = "ocr") -> Extraction:
-    """Read every field from a document's lines (boxes, when given, drive the row layout)."""
+def extract_fields(
+    lines: Sequence[TextLine], *, source: str = "ocr", vendor_weights: VendorWeights | None = None
+) -> Extraction:
+    """Read every field from a document's lines (boxes, when given, drive the row layout).
+    ``vendor_weights``: how the seller's name is ranked (default: the rules' hand weights)."""
     rows = group_rows(lines)
     texts = [row.text for row in rows]
     currency, currency_conf = detect_currency(texts)
     candidates = collect_candidates(rows)
     money = _signed(choose_money(candidates, rows), rows)
     date = _choose_date(rows, month_first_hint=month_first_locale(texts, currency))
-    vendor = find_vendor(rows)
+    vendor = find_vendor(rows, vendor_weights)
     invoice_number, number_conf, number_row = find_invoice_number(rows)
     items = find_line_items(rows, _first_totals_row(candidates))
     confidence = dict(money.confidence)

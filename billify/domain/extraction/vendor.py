@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import functools
+import importlib.resources
 import itertools
-import math
+import json
 import re
 import statistics
 from collections import Counter
@@ -201,44 +202,44 @@ def name_candidates(rows: Sequence[Row]) -> list[NameCandidate]:
 
 
 def find_vendor(rows: Sequence[Row], weights: VendorWeights | None = None) -> VendorGuess:
-    """The best-scoring name among the document's rows, by the hand weights or ``weights``
-    learned for the same features (whose confidence is then the candidate's probability)."""
+    """The best-scoring name among the document's rows, ranked by ``weights`` (default: the
+    trained weights shipped with the package, else the hand weights)."""
     if not rows:
         return VendorGuess(None, 0.0)
+    chosen = weights or shipped_weights() or VendorWeights(HAND_WEIGHTS)
     candidates = name_candidates(rows)
-    chosen = weights or VendorWeights(HAND_WEIGHTS, learned=False)
-    scores = [_score(c.features, chosen.weights) + chosen.bias for c in candidates]
+    scores = [_score(c.features, chosen.weights) for c in candidates]
     if not scores or max(scores) <= 0:
         return VendorGuess(None, 0.0)
     top = max(range(len(scores)), key=lambda n: scores[n])
     name, index = candidates[top].name, candidates[top].row
-    if chosen.learned:
-        confidence = _probability(scores, top)
-    else:
-        confidence = max(0.1, min(0.95, scores[top] / 6))
     domains = _Context.of(rows).domains
     brand = _domain_core(name, domains) or _brand_of_domain(name, rows, domains)
     if brand is not None:
         return VendorGuess(brand, 0.6, index)
-    return VendorGuess(name, confidence, index)
+    return VendorGuess(name, max(0.1, min(0.95, scores[top] / 6)), index)
 
 
 @dataclass(frozen=True)
 class VendorWeights:
-    """Weights per feature name; ``bias`` moves every score (a best score <= 0 means no name
-    was found); ``learned`` weights give probabilities as confidences."""
+    """A weight per feature name (missing: 0); a candidate's score is their dot product."""
 
     weights: Mapping[str, float]
-    bias: float = 0.0
-    learned: bool = True
 
 
-def _probability(scores: Sequence[float], top: int) -> float:
-    """The softmax probability of the top candidate, in 0.1..0.95 (the listwise model's
-    belief that it is the name)."""
-    peak = max(scores)
-    total = sum(math.exp(s - peak) for s in scores)
-    return max(0.1, min(0.95, math.exp(scores[top] - peak) / total))
+WEIGHTS_RESOURCE = "vendor_weights.json"
+
+
+@functools.cache
+def shipped_weights() -> VendorWeights | None:
+    """The weights trained by ``bench/train_vendor_ranker.py``, shipped in the package (read
+    once, offline); None when the package carries none."""
+    resource = importlib.resources.files(__package__ or "billify.domain.extraction")
+    path = resource / WEIGHTS_RESOURCE
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text("utf-8"))
+    return VendorWeights({str(k): float(v) for k, v in data["weights"].items()})
 
 
 def _domain_core(name: str, domains: frozenset[str]) -> str | None:
