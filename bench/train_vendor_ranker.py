@@ -38,7 +38,7 @@ from billify.evaluation import TrainingDocument, load_documents, score_field  # 
 from billify.reading import DocumentPipeline  # noqa: E402
 
 WEIGHTS_FILE = REPO / "billify" / "domain" / "extraction" / "vendor_weights.json"
-L2 = 0.5  # pull of the hand weights: a change must be paid for by many documents
+L2 = 0.05  # pull towards the hand weights (chosen by leave-one-group-out: 0.5 moved nothing)
 STEPS = 300
 RATE = 0.5
 
