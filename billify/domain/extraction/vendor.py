@@ -23,7 +23,9 @@ _LEGAL_FORM = re.compile(
     r"\bCORPORATION|\bGMBH|\bAG|\bKG|\bSARL|\bSAS|\bS\.A|\bSA|\bB\.?\s?V|\bN\.?\s?V|"
     r"\bS\.?A\.?S|\bS\.?A\.?R\.?L|\bS\.?R\.?L|\bS\.?P\.?A|\bPTE|\bPTY|\bPVT|\b[S5]/[B8]|\bSB|"
     r"&\s*CO|\bCO\.|\bmbH|\bUG|\bOHG|\bGbR|\bKGaA|\ba\.\s?G|\be\.\s?V|\be\.\s?K|"
-    r"\bApS|\bA/S|\bBVBA|\bSPRL|\bS\.L|\bs\.r\.o|\bsp\.\s?z\s?o\.\s?o|\bKft|\bOy)(?![A-Za-z])\.?",
+    r"\bApS|\bA/S|\bBVBA|\bSPRL|\bS\.L|\bs\.r\.o|\bsp\.\s?z\s?o\.\s?o|\bKft|\bOy|"
+    r"\bS\.?N\.?C|\bS\.?A\.?S\.?U|\bSASU|\bEURL|\bS\.?C\.?S|\bS\.?L\.?U|\bV\.?O\.?F|\bC\.?V|"
+    r"\bS\.?C\.?A\.?R\.?L|\bS\.?a\.?s|\bS\.?n\.?c)(?![A-Za-z])\.?",
     re.IGNORECASE,
 )
 # Words that name a kind of business: they may start a name (``RESTORAN WAN SHENG``).
@@ -57,7 +59,11 @@ _ADDRESS = re.compile(
     r"\bblok\b|\bno\.?\s*\d|\bselangor\b|\bjohor\b|\bkedah\b|\bperak\b|\bpahang\b|\bmelaka\b|"
     r"\bkawasan\b|\bperindustrian\b|\bsection\b|\bpusat\b|\blebuh(?:raya)?\b|\bwisma\b|"
     r"\bmenara\b|\btingkat\b|\bkompleks\b|\bpark\b|\bindustrial\s+estate\b|"
-    r"\bpenang\b|\bsabah\b|\bsarawak\b|\bkelantan\b|\bterengganu\b|\bkuala\s+lumpur\b",
+    r"\bpenang\b|\bsabah\b|\bsarawak\b|\bkelantan\b|\bterengganu\b|\bkuala\s+lumpur\b|"
+    # street words of the other languages: ``Via Roma 1``, ``Calle Mayor``, ``Keizersgracht``
+    r"^(?:via|viale|corso|piazza|largo|calle|avenida|avda|paseo|plaza|carrer|carretera|rua|"
+    r"chemin|boulevard|bd|all[ée]e|impasse|place|quai|route|rue)\b|"
+    r"[a-z](?:straat|laan|weg|gracht|plein|kade|singel|dijk)\b",
     re.IGNORECASE,
 )
 _REGISTRATION = re.compile(
@@ -483,6 +489,7 @@ HAND_WEIGHTS: dict[str, float] = {
     "above_address": 1.0,  # sits above the address
     "registration_below_next": 1.0,  # one more row (a second name line), then the number
     "continues_below": -1.5,  # the name goes on below: the candidate that includes it is better
+    "sender_line": 2.0,  # ``ACME Ltd - 1 Main St - Dublin``: the sender line over the window
 }
 FEATURES = tuple(HAND_WEIGHTS)
 
@@ -544,8 +551,23 @@ def _features(name: str, i: int, last: int, rows: Sequence[Row], ctx: _Context) 
         "above_address": anchor == "address",
         "registration_below_next": anchor == "registration_below_next",
         "continues_below": last + 1 < len(rows) and _is_continuation(rows[last + 1].text.strip()),
+        "sender_line": _is_sender_line(name, row.text),
     }
     return {k: float(v) for k, v in found.items() if v}
+
+
+_SENDER_SEPARATOR = re.compile(r"\s[-\u2013|·•]\s")
+
+
+def _is_sender_line(name: str, text: str) -> bool:
+    """``name`` opens a one-line sender address (name, street and town between separators),
+    as printed over a letter's address window or in its footer."""
+    parts = _SENDER_SEPARATOR.split(text.strip())
+    return (
+        len(parts) >= 3
+        and _key(name) == _key(_REG_NUMBER.sub(" ", parts[0]))
+        and any(_has_address(part) for part in parts[1:])
+    )
 
 
 def _above_anchor(i: int, rows: Sequence[Row]) -> str:

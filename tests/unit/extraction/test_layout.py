@@ -281,3 +281,30 @@ def test_every_field_keeps_the_row_it_was_read_on() -> None:
     assert evidence["date"].box == lines[2].box
     total_box = evidence["total"].box
     assert total_box is not None and total_box[1] == lines[3].box[1]  # type: ignore[index]
+
+
+def test_the_sender_line_over_the_address_window_names_the_seller() -> None:
+    lines = page(
+        ("INVOICE", 400, 0),
+        ("Customer First Ltd - 119 Main Street - Dublin D07 W979", 40, 4),
+        ("Taylor & Davies Ltd", 40, 5),
+        ("23 Church Lane", 40, 6),
+        ("Cork T12 X553", 40, 7),
+        ("Total", 40, 12),
+        ("10.00", 300, 12),
+    )
+    assert extract_fields(lines, source="pdf-text").vendor == "Customer First Ltd"
+
+
+@pytest.mark.parametrize(
+    ("name", "street"),
+    [
+        ("Bianchi & Colombo S.n.c.", "Corso Italia, 41"),
+        ("Provence Conseil SASU", "Chemin des Vignes 4"),
+        ("de Groot & Mulder V.O.F.", "Keizersgracht 12"),
+        ("Gráficas Levante S.L.U.", "Calle Mayor, 63"),
+    ],
+)
+def test_company_forms_and_streets_of_more_countries(name: str, street: str) -> None:
+    lines = page((name, 40, 0), (street, 40, 1), ("Total", 40, 5), ("10.00", 300, 5))
+    assert extract_fields(lines, source="pdf-text").vendor == name
