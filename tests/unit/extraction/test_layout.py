@@ -286,14 +286,14 @@ def test_every_field_keeps_the_row_it_was_read_on() -> None:
 def test_the_sender_line_over_the_address_window_names_the_seller() -> None:
     lines = page(
         ("INVOICE", 400, 0),
-        ("Customer First Ltd - 119 Main Street - Dublin D07 W979", 40, 4),
+        ("Kestrel Print Ltd - 119 Main Street - Dublin D07 W979", 40, 4),
         ("Taylor & Davies Ltd", 40, 5),
         ("23 Church Lane", 40, 6),
         ("Cork T12 X553", 40, 7),
         ("Total", 40, 12),
         ("10.00", 300, 12),
     )
-    assert extract_fields(lines, source="pdf-text").vendor == "Customer First Ltd"
+    assert extract_fields(lines, source="pdf-text").vendor == "Kestrel Print Ltd"
 
 
 @pytest.mark.parametrize(
