@@ -86,6 +86,11 @@ class LineItemOut(BaseModel):
     amount: str | None
 
 
+class EvidenceOut(BaseModel):
+    page: int
+    box: list[float] | None  # (x0, y0, x1, y1) as fractions of the page, y downwards
+
+
 class InvoiceOut(BaseModel):
     id: str
     status: InvoiceStatus
@@ -105,6 +110,7 @@ class InvoiceOut(BaseModel):
     invoice_number: str | None
     line_items: list[LineItemOut]
     confidence: dict[str, float]
+    evidence: dict[str, EvidenceOut] = {}  # where each field was read
     source: str | None
     error: str | None
     duplicate_of: str | None
@@ -129,7 +135,7 @@ class InvoiceOut(BaseModel):
                 "source",
             ),
         )
-        fields.update(line_items=[], confidence={})
+        fields.update(line_items=[], confidence={}, evidence={})
         if invoice.extraction:
             extracted = invoice.extraction.to_json()
             fields.update({k: extracted[k] for k in fields})

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from billify.domain.models import Extraction, LineItem, amount_text
+from billify.domain.models import Evidence, Extraction, LineItem, amount_text
 
 
 @pytest.mark.parametrize(
@@ -70,3 +70,13 @@ def test_records_stored_before_read_the_same() -> None:
     assert extraction.total == Decimal("12.50")
     assert extraction.to_json()["total"] == "12.50"
     assert extraction.to_json()["line_items"][0]["amount"] == "1.00"
+
+
+def test_evidence_of_each_field_round_trips_through_a_stored_record() -> None:
+    extraction = Extraction(
+        total=Decimal("12.50"),
+        evidence={"total": Evidence(1, (0.5, 0.8, 0.9, 0.82)), "vendor": Evidence(0)},
+    )
+    stored = extraction.to_json()
+    assert stored["evidence"]["total"] == {"page": 1, "box": [0.5, 0.8, 0.9, 0.82]}
+    assert Extraction.from_json(stored).evidence == extraction.evidence
