@@ -1,7 +1,7 @@
 """AWS tests run against emulators over real HTTP on loopback: moto in server mode (S3, SQS,
 DynamoDB, SES, EventBridge Scheduler) and a small Textract stub answering recorded
-DetectDocumentText JSON (moto does not implement Textract's text detection). One moto server per session;
-each test gets its own bucket, queues, table and sender, built from template.yaml."""
+DetectDocumentText JSON (moto does not implement Textract's text detection). One moto server
+per session; each test gets its own bucket, queues, table and sender, built from template.yaml."""
 
 from __future__ import annotations
 

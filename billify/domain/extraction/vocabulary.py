@@ -362,3 +362,118 @@ def heading(text: str) -> tuple[Role, str] | None:
         if match and (match["colon"] or not match["value"].strip()):
             return role, match["value"].strip()
     return None
+
+
+class Column(StrEnum):
+    """What a line-item table's column holds, read from its header cell."""
+
+    NUMBER = "number"  # position, article or item number
+    DESCRIPTION = "description"
+    QUANTITY = "quantity"
+    UNIT_PRICE = "unit_price"
+    AMOUNT = "amount"  # the line's amount (net or gross, as printed)
+    TAX_RATE = "tax_rate"
+
+
+# The header words of a line-item table, per column kind and language. Kept apart from
+# ``VOCABULARY``: these words (``Total``, ``Menge``, ``Description``) are column headers, not
+# labels of a party block, and ``is_label_only`` must not take them for one. German compounds
+# take any prefix (``Nettobetrag``, ``Positionsbetrag``, ``Artikelbeschreibung``).
+ITEM_HEADER: dict[Column, dict[str, tuple[str, ...]]] = {
+    Column.NUMBER: {
+        "en": (r"no\.?", r"#", r"item\s*(?:no|#|code|id)\.?", r"sku", r"code", r"ref\.?",
+               r"line", r"pos\.?", r"s/?n"),
+        "de": (r"pos\.?", r"position", r"art\.?\s*-?\s*nr\.?(?:-\w+\.?)?", r"artikel\s*-?\s*nr\.?",
+               r"artikelnummer", r"nr\.?", r"referenzen", r"unsere\s+art\.?\s*nr\.?"),
+        "fr": (r"r[ée]f\.?", r"r[ée]f[ée]rence", r"code", r"n\s*[°o]", r"ligne"),
+        "nl": (r"nr\.?", r"artikelnummer", r"art\.?\s*nr\.?", r"code", r"regel"),
+        "es": (r"ref\.?", r"c[óo]digo", r"n\.?\s*[°ºo]", r"l[íi]nea"),
+        "it": (r"cod\.?", r"codice", r"rif\.?", r"n\.?\s*[°o]", r"riga"),
+        "ms": (r"bil\.?", r"no\.?", r"kod", r"nombor"),
+    },
+    Column.DESCRIPTION: {
+        "en": (r"description", r"desc\.?", r"item", r"items", r"product", r"products",
+               r"article", r"details", r"particulars", r"services?", r"goods"),
+        "de": (r"\w*beschreibung", r"\w*bezeichnung", r"artikel", r"leistung", r"produkt",
+               r"text"),
+        "fr": (r"d[ée]signation", r"description", r"libell[ée]", r"article", r"produit",
+               r"prestation"),
+        "nl": (r"omschrijving", r"beschrijving", r"artikel", r"product", r"dienst"),
+        "es": (r"descripci[óo]n", r"concepto", r"art[íi]culo", r"producto", r"detalle"),
+        "it": (r"descrizione", r"articolo", r"prodotto", r"oggetto", r"servizio"),
+        "ms": (r"keterangan", r"perihal", r"butiran", r"perkara", r"barang", r"item"),
+    },
+    Column.QUANTITY: {
+        "en": (r"qty\.?", r"quantity", r"quantities", r"units", r"hours", r"hrs\.?"),
+        "de": (r"menge", r"anzahl", r"anz\.?", r"stk\.?", r"st[üu]ck"),
+        "fr": (r"qt[ée]\.?", r"quantit[ée]", r"qt\.?"),
+        "nl": (r"aantal", r"hoeveelheid", r"aant\.?"),
+        "es": (r"cantidad", r"cant\.?", r"uds\.?", r"unidades"),
+        "it": (r"quantit[àa]", r"q\.\s*t[àa]\.?", r"qt[àa]\.?"),
+        "ms": (r"kuantiti", r"kuan\.?", r"unit"),
+    },
+    Column.UNIT_PRICE: {
+        "en": (
+            r"unit\s+price", r"price", r"rate", r"unit\s+cost", r"u/?p", r"price\s+per\s+unit"
+        ),
+        "de": (r"\w*preis", r"e-?preis", r"preis\s*/\s*einheit"),
+        "fr": (
+            r"prix\s+unitaire(?:\s+ht)?",
+            r"prix(?:\s+ht)?",
+            r"p\.\s*u\.?(?:\s*ht)?",
+            r"pu(?:\s*ht)?",
+            r"tarif",
+        ),
+        "nl": (r"\w*prijs", r"tarief"),
+        "es": (r"precio\s+unitario", r"precio(?:\s+ud\.?)?", r"p\.\s*unit\.?", r"tarifa"),
+        "it": (r"prezzo\s+unitario", r"prezzo(?:\s+un\.?)?", r"p\.\s*unit\.?", r"tariffa"),
+        "ms": (r"harga\s+seunit", r"harga\s+unit", r"harga(?:\s+per\s+unit)?", r"kadar"),
+    },
+    Column.AMOUNT: {
+        "en": (r"amount", r"amt\.?", r"total", r"line\s+total", r"sub\s*-?total", r"net\s+amount",
+               r"sum", r"value", r"ext(?:ended|\.)?\s*(?:price|amount)?", r"total\s+price"),
+        "de": (r"\w*betrag", r"gesamt\w*", r"\w*summe", r"entgelt", r"\w*wert", r"endpreis"),
+        "fr": (r"montant(?:\s+ht|\s+ttc)?", r"total(?:\s+ht|\s+ttc)?", r"prix\s+total", r"valeur"),
+        "nl": (r"\w*bedrag", r"totaal", r"subtotaal", r"waarde"),
+        "es": (r"importe", r"total", r"subtotal", r"valor"),
+        "it": (r"importo", r"totale", r"valore", r"imponibile"),
+        "ms": (r"jumlah(?:\s+harga)?", r"amaun"),
+    },
+    Column.TAX_RATE: {
+        "en": (r"vat(?:\s*%|\s+rate)?", r"tax(?:\s*%|\s+rate)?", r"gst", r"%"),
+        "de": (r"ust\.?", r"mwst\.?", r"\w*steuer\w*", r"st\.?\s*-?\s*satz"),
+        "fr": (r"tva", r"taux"),
+        "nl": (r"btw",),
+        "es": (r"iva", r"impuesto"),
+        "it": (r"iva", r"aliquota", r"imposta"),
+        "ms": (r"cukai", r"sst", r"gst"),
+    },
+}
+
+
+@functools.cache
+def _item_header_patterns() -> tuple[tuple[Column, re.Pattern[str]], ...]:
+    found = []
+    for column, per_language in ITEM_HEADER.items():
+        every = {p for patterns in per_language.values() for p in patterns}
+        alternatives = "|".join(sorted(every, key=len, reverse=True))
+        pattern = re.compile(rf"(?<![\w#%])(?:{alternatives})(?![\w])", re.IGNORECASE)
+        found.append((column, pattern))
+    return tuple(found)
+
+
+def item_column(text: str) -> Column | None:
+    """The kind of line-item column a header cell names (``Einzelpreis`` -> unit price,
+    ``Positionsbetrag ohne USt.`` -> amount, ``VAT amount`` -> tax): the word found first in the
+    cell decides; at the same place the tax rate wins over the amount (``Steuerbetrag``)."""
+    best: tuple[int, int, Column] | None = None
+    priority = (Column.TAX_RATE, Column.AMOUNT, Column.UNIT_PRICE, Column.QUANTITY,
+                Column.NUMBER, Column.DESCRIPTION)
+    for column, pattern in _item_header_patterns():
+        match = pattern.search(text)
+        if match is None:
+            continue
+        key = (match.start(), priority.index(column), column)
+        if best is None or key[:2] < best[:2]:
+            best = key
+    return None if best is None else best[2]
