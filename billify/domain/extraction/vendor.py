@@ -220,7 +220,7 @@ def find_vendor(rows: Sequence[Row], weights: VendorWeights | None = None) -> Ve
     top = max(range(len(scores)), key=lambda n: scores[n])
     name, index = candidates[top].name, candidates[top].row
     domains = _Context.of(rows).domains
-    brand = _domain_core(name, domains) or _brand_of_domain(name, rows, domains)
+    brand = _brand_of_domain(name, rows, domains)
     if brand is not None:
         return VendorGuess(brand, 0.6, index)
     return VendorGuess(name, max(0.1, min(0.95, scores[top] / 6)), index)
@@ -246,17 +246,6 @@ def shipped_weights() -> VendorWeights | None:
         return None
     data = json.loads(path.read_text("utf-8"))
     return VendorWeights({str(k): float(v) for k, v in data["weights"].items()})
-
-
-def _domain_core(name: str, domains: frozenset[str]) -> str | None:
-    """``Free`` for ``Free SAS`` on a document from ``free.fr``: a one-word name without its
-    company form when that word is exactly the name the business trades under on the web
-    (longer names are kept whole: ``LEE WAH FLORIST SDN BHD`` is how that shop signs)."""
-    core = _LEGAL_FORM.sub(" ", name)
-    core = " ".join(core.split()).strip(" ,.&-")
-    if core != name.strip() and " " not in core and _key(core) in domains and len(core) >= 3:
-        return core
-    return None
 
 
 _WEB_ADDRESS = re.compile(

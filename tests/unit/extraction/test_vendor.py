@@ -156,7 +156,7 @@ def test_an_all_caps_brand_that_begins_the_domain() -> None:
     assert name == "OYO"
 
 
-def test_a_one_word_name_that_is_the_domain_loses_its_company_form() -> None:
+def test_a_one_word_name_that_is_the_domain_keeps_its_company_form() -> None:
     name = vendor_of(
         "QualityHosting AG",
         "Uferweg 40-42, 63571 Gelnhausen",
@@ -164,7 +164,7 @@ def test_a_one_word_name_that_is_the_domain_loses_its_company_form() -> None:
         "Rechnung Nr. 30064443",
         "Thank you for choosing QualityHosting",
     )
-    assert name == "QualityHosting"
+    assert name == "QualityHosting AG"  # as printed: the e-invoice's seller name has its form
 
 
 def test_a_longer_name_that_fits_the_domain_is_kept_whole() -> None:
@@ -190,7 +190,8 @@ def test_the_legal_notice_names_the_seller_over_a_department_on_top() -> None:
         "Posez vos questions à l'adresse suivante : http://www.free.fr/assistance/",
         "Free SAS au capital de 3.441.812 Euros - B 421 938 861 RCS Paris",
     )
-    assert name == "Free"
+    # the seller's name as printed, company form included (not shortened to its web brand)
+    assert name == "Free SAS"
 
 
 def test_a_name_whose_initials_are_the_domain_is_kept() -> None:
