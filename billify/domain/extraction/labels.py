@@ -53,7 +53,9 @@ _COUNT = _rx(
     r"|\bitem\(s\)|qty\(s\)"
 )
 _CHANGE = _rx(
-    r"\bchange\b|\bchg\b|^\W*ch\W*$|\bbaki\b|kembali|r[üu]ckgeld|wisselgeld|rendu|"
+    # ``Baki`` is the change on a Malay receipt, but ``Baki perlu dibayar`` the balance due
+    r"\bchange\b|\bchg\b|^\W*ch\W*$|\bbaki\b(?!\s+(?:perlu|tertunggak|akaun))|kembali|"
+    r"r[üu]ckgeld|wisselgeld|rendu|"
     r"\bcambio\b|\bresto\b|\bvuelto\b"
 )
 _TENDERED = _rx(

@@ -56,7 +56,7 @@ def collect_candidates(rows: Sequence[Row]) -> list[Candidate]:
             if last_label is not None:
                 found.append(_candidate(last_label, tokens[-1].value, i))
                 continue
-        if not tokens:
+        if not tokens or len(row.cells) >= _TABLE_CELLS:
             found.extend(_column_totals(rows, i))
         if meaning is None:
             continue
@@ -85,6 +85,7 @@ def _pre_tax_totals(found: list[Candidate]) -> list[Candidate]:
 
 
 _COLUMN_ROWS = 8  # how far below its header a column of amounts may run
+_TABLE_CELLS = 3  # a totals table prints at least net, tax and total side by side
 
 
 def _column_totals(rows: Sequence[Row], i: int) -> list[Candidate]:
@@ -92,10 +93,12 @@ def _column_totals(rows: Sequence[Row], i: int) -> list[Candidate]:
     its amounts printed in the rows below under each header: the last amount of a total's
     column is the document's total (the rows above it are per tax rate or per item)."""
     header = rows[i]
-    if len(header.cells) < 3:
+    if len(header.cells) < _TABLE_CELLS:
         return []
     found = []
     for cell in header.cells:
+        if money_tokens(cell.text):
+            continue  # ``USt. 8,1 % auf 3.086,81``: a header naming its base, not a column total
         meaning = classify(cell.text)
         if meaning is None or meaning.kind not in _TOTAL_KINDS or meaning.strength < 1.0:
             continue

@@ -308,3 +308,29 @@ def test_the_sender_line_over_the_address_window_names_the_seller() -> None:
 def test_company_forms_and_streets_of_more_countries(name: str, street: str) -> None:
     lines = page((name, 40, 0), (street, 40, 1), ("Total", 40, 5), ("10.00", 300, 5))
     assert extract_fields(lines, source="pdf-text").vendor == name
+
+
+def test_a_totals_table_printed_across_with_its_headers_over_the_amounts() -> None:
+    lines = page(
+        ("Zwischensumme", 160, 0),
+        ("USt. 8,1 % auf 3.086,81 CHF", 280, 0),
+        ("Bruttobetrag", 490, 0),
+        ("3.086,81 CHF", 160, 1),
+        ("250,03 CHF", 330, 1),
+        ("3.336,84 CHF", 480, 1),
+    )
+    assert extract_fields(lines, source="pdf-text").total == Decimal("3336.84")
+
+
+def test_the_balance_to_pay_in_malay_is_not_the_change() -> None:
+    lines = page(
+        ("Jumlah", 300, 0),
+        ("MYR 19184.83", 450, 0),
+        ("Deposit", 300, 1),
+        ("-MYR 4200.00", 450, 1),
+        ("Baki perlu dibayar", 300, 2),
+        ("MYR 14984.83", 450, 2),
+    )
+    extraction = extract_fields(lines, source="pdf-text")
+    assert extraction.total == Decimal("19184.83")
+    assert extraction.amount_due == Decimal("14984.83")
