@@ -39,7 +39,7 @@ class AnnouncingExtractor:
             total=Decimal(len(document)) / 100,
             currency="EUR",
             vendor="Crash Test",
-            confidence={"total": 0.99},
+            confidence={"total": 0.99, "vendor": 0.99},
         )
 
 
