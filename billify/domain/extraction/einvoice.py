@@ -115,6 +115,24 @@ def _text(node: Element | None) -> str | None:
     return ", ".join(part for part in parts if part) or None
 
 
+# A line of a party's name element that only identifies it: ``GLN 4333741000005``,
+# ``Lief-Nr: 549910``, ``Kunden-Nr. 009420``.
+_IDENTIFIER_LINE = re.compile(
+    r"^(?:GLN|ILN|DUNS|EAN|ID|USt|VAT|Lief\w*|Kunden\w*|Supplier|Customer)\b[\s.:#-]*"
+    r"(?:nr\.?|no\.?|id)?[\s.:#-]*[\w./-]*\d[\w./-]*$",
+    re.IGNORECASE,
+)
+
+
+def _party_name(name: str | None) -> str | None:
+    """The name without the identifier lines some generators write into the name element
+    (``GLN 4333741000005, Lief-Nr: 549910, MUSTERLIEFERANT GMBH`` -> the last part)."""
+    if name is None:
+        return None
+    parts = [part for part in name.split(", ") if not _IDENTIFIER_LINE.match(part.strip())]
+    return ", ".join(parts) or name
+
+
 def _decimal(node: Element | None) -> Decimal | None:
     text = _text(node)
     if text is None:
@@ -159,7 +177,7 @@ def _from_cii(root: Element) -> Extraction:
         tax=_decimal(_find(sums, "TaxTotalAmount")),
         amount_due=_decimal(_find(sums, "DuePayableAmount")),
         currency=_text(_find(settlement, "InvoiceCurrencyCode")),
-        vendor=_text(_find(seller, "Name")),
+        vendor=_party_name(_text(_find(seller, "Name"))),
         vendor_address=_cii_address(_find(seller, "PostalTradeAddress")),
         date=_issue_date(issue),
         invoice_number=_text(_find(header, "ID")),
@@ -208,7 +226,7 @@ def _from_ubl(root: Element) -> Extraction:
         tax=_decimal(_find(tax_total, "TaxAmount")),
         amount_due=_decimal(_find(totals, "PayableAmount")),
         currency=_text(_find(root, "DocumentCurrencyCode")),
-        vendor=vendor,
+        vendor=_party_name(vendor),
         vendor_address=_ubl_address(_find(supplier, "PostalAddress")),
         date=_date(_text(_find(root, "IssueDate"))),
         invoice_number=_text(_find(root, "ID")),

@@ -99,12 +99,20 @@ def test_rejects_other_xml(xml: bytes) -> None:
         parse_einvoice(xml)
 
 
-def test_a_name_written_over_several_lines_reads_as_one() -> None:
+def test_a_name_written_over_several_lines_is_the_name_without_its_identifier_lines() -> None:
     xml = CII.replace(
         b"<ram:Name>MUSTERLIEFERANT GMBH</ram:Name>",
         b"<ram:Name>GLN 4333741000005\n   Lief-Nr: 549910\n\n  MUSTERLIEFERANT   GMBH</ram:Name>",
     )
-    assert parse_einvoice(xml).vendor == "GLN 4333741000005, Lief-Nr: 549910, MUSTERLIEFERANT GMBH"
+    assert parse_einvoice(xml).vendor == "MUSTERLIEFERANT GMBH"
+
+
+def test_a_name_over_several_lines_without_identifiers_reads_as_one_line() -> None:
+    xml = CII.replace(
+        b"<ram:Name>MUSTERLIEFERANT GMBH</ram:Name>",
+        "<ram:Name>Müller, Schmidt\n &amp; Partner mbB</ram:Name>".encode(),
+    )
+    assert parse_einvoice(xml).vendor == "Müller, Schmidt, & Partner mbB"
 
 
 def _cii_typed(code: bytes, sign: bytes = b"") -> bytes:
