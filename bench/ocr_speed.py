@@ -32,12 +32,13 @@ sys.path[:0] = [str(REPO), str(REPO / "bench")]
 from eval_extraction import ocr_settings, spread_receipts  # noqa: E402  (shared with eval)
 
 from billify.adapters.local.bundled_extractor import BundledExtractor, OcrSettings  # noqa: E402
+from billify.adapters.local.rapid_ocr import RapidOcr  # noqa: E402
 from billify.evaluation import score_field  # noqa: E402
 
 SROIE = REPO.parent / "shared" / "data" / "sroie-train"
 
 
-class RawRapidOcr(BundledExtractor):
+class RawRapidOcr(RapidOcr):
     """RapidOCR with every setting at its default, on the image as stored (no downscaling)."""
 
     def __init__(self) -> None:
@@ -51,6 +52,12 @@ class RawRapidOcr(BundledExtractor):
         return self._engine
 
 
+def raw_rapidocr() -> BundledExtractor:
+    extractor = BundledExtractor()
+    extractor.ocr = RawRapidOcr()
+    return extractor
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--receipts", type=int, default=40)
@@ -60,7 +67,7 @@ def main() -> int:
     sides: dict[str, BundledExtractor] = {
         "billify": BundledExtractor(shipped),
         "full model": BundledExtractor(replace(shipped, latin_only=False, memory_arena=False)),
-        "raw rapidocr": RawRapidOcr(),
+        "raw rapidocr": raw_rapidocr(),
     }
     chosen = spread_receipts(args.receipts)
     for extractor in sides.values():  # load the models outside the timings

@@ -48,7 +48,7 @@ def main() -> int:
             started = time.perf_counter()
             result = extractor.extract(data, "application/pdf")
             seconds = time.perf_counter() - started
-            pages = min(result.pages, extractor.max_pages) or 1
+            pages = min(result.pages, extractor.limits.max_pages) or 1
             per_page.setdefault(result.source, {}).setdefault(path, []).append(seconds / pages)
     for source, times in sorted(per_page.items()):
         median = statistics.median(statistics.median(t) for t in times.values())

@@ -48,7 +48,7 @@ def main() -> int:
     extractor.extract(scan, "application/pdf")
     print(f"a 20-page scanned PDF: peak {peak_mb():.0f} MB")
     scanned = BundledExtractor(read_einvoices=False, read_text_layers=False)
-    scanned._engine = extractor._ocr_engine()  # the worker's one OCR engine
+    scanned.ocr = extractor.ocr  # the worker's one OCR engine
     pdfs = sorted((DATA / "invoice2data").glob("*.pdf")) + sorted((DATA / "zugferd").rglob("*.pdf"))
     for path in pdfs:
         scanned.extract(path.read_bytes(), "application/pdf")
