@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -37,8 +38,8 @@ class Row:
     cells: tuple[TextLine, ...]
     index: int
 
-    @property
-    def text(self) -> str:
+    @functools.cached_property
+    def text(self) -> str:  # read many times by every rule: joined once
         return "  ".join(cell.text.strip() for cell in self.cells if cell.text.strip())
 
     @property

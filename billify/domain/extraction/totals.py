@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -40,7 +41,13 @@ class Money:
 
 
 def money_tokens(text: str) -> list[AmountToken]:
-    return [t for t in find_amounts(text) if t.money_like]
+    return list(_money_tokens(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _money_tokens(text: str) -> tuple[AmountToken, ...]:
+    """Remembered per text: every totals rule looks at the same rows' amounts again."""
+    return tuple(t for t in find_amounts(text) if t.money_like)
 
 
 def collect_candidates(rows: Sequence[Row]) -> list[Candidate]:

@@ -190,10 +190,10 @@ class NameCandidate:
     features: dict[str, float]
 
 
-def name_candidates(rows: Sequence[Row]) -> list[NameCandidate]:
+def name_candidates(rows: Sequence[Row], context: _Context | None = None) -> list[NameCandidate]:
     """Every possible name on the document, completed over the rows it spans; labels and
     contact persons are never candidates."""
-    context = _Context.of(rows)
+    context = context or _Context.of(rows)
     out: list[NameCandidate] = []
     for i, row in enumerate(rows):
         for found in _names_in(row.text):
@@ -213,13 +213,14 @@ def find_vendor(rows: Sequence[Row], weights: VendorWeights | None = None) -> Ve
     if not rows:
         return VendorGuess(None, 0.0)
     chosen = weights or shipped_weights() or VendorWeights(HAND_WEIGHTS)
-    candidates = name_candidates(rows)
+    context = _Context.of(rows)
+    candidates = name_candidates(rows, context)
     scores = [_score(c.features, chosen.weights) for c in candidates]
     if not scores or max(scores) <= 0:
         return VendorGuess(None, 0.0)
     top = max(range(len(scores)), key=lambda n: scores[n])
     name, index = candidates[top].name, candidates[top].row
-    domains = _Context.of(rows).domains
+    domains = context.domains
     brand = _brand_of_domain(name, rows, domains)
     if brand is not None:
         return VendorGuess(brand, 0.6, index)
