@@ -38,8 +38,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from billify.domain.extraction.einvoice import NotAnEInvoice, parse_einvoice
-from billify.domain.models import Extraction, LineItem
+from billify.domain.models import Extraction, LineItem, UnreadableDocument
 from billify.ports import Extractor
 
 DEFAULT_FIELDS = ("total", "date", "vendor", "currency", "invoice_number", "amount_due")
@@ -49,7 +48,6 @@ LINE_ITEM_FIELDS = ("line_items_count", "line_items_amount")
 TWIN_SUFFIX = "-text"
 # The attachment names the extractor reads first (as billify's PDF reader does): the label is
 # the XML the extractor would read.
-EINVOICE_XML_NAMES = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml", "zugferd.xml")
 # The group of a document with neither a layout_group nor a vendor label.
 NO_GROUP = "(no vendor)"
 MEDIA_TYPES = {
@@ -421,29 +419,20 @@ def _xml_line_items(path: Path) -> tuple[LineItem, ...] | None:
 
 @functools.lru_cache(maxsize=4096)
 def _cached_xml_line_items(path: str, mtime_ns: int, size: int) -> tuple[LineItem, ...] | None:
-    """Parsed once per file version (keyed by path, modification time and size)."""
-    import pypdfium2 as pdfium
+    """Parsed once per file version (keyed by path, modification time and size), by the
+    reading pipeline's own e-invoice step."""
+    from billify.adapters.local.documents import PDF_TYPE, Documents
+    from billify.reading import einvoice_of
 
     try:
-        pdf = pdfium.PdfDocument(path)
-    except pdfium.PdfiumError:
+        opened = Documents().open(Path(path).read_bytes(), PDF_TYPE)
+    except (UnreadableDocument, OSError):
         return None
     try:
-        attachments = []
-        for index in range(pdf.count_attachments()):
-            attachment = pdf.get_attachment(index)
-            name = attachment.get_name()
-            if name.lower().endswith(".xml"):
-                attachments.append((name.lower() not in EINVOICE_XML_NAMES, name, attachment))
-        for _, _, attachment in sorted(attachments, key=lambda item: item[:2]):
-            try:
-                items = parse_einvoice(bytes(attachment.get_data())).line_items
-            except (NotAnEInvoice, pdfium.PdfiumError):
-                continue
-            return items or None
-        return None
+        structured = einvoice_of(opened)
     finally:
-        pdf.close()
+        opened.close()
+    return (structured.line_items or None) if structured is not None else None
 
 
 # -- scoring rules (kept identical to shared/tools/score.py) ----------------------------

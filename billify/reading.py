@@ -82,7 +82,7 @@ class DocumentPipeline:
                 opened.close()
 
     def _read(self, opened: OpenedDocument) -> Extraction:
-        structured = self._einvoice(opened) if self.read_einvoices else None
+        structured = einvoice_of(opened) if self.read_einvoices else None
         if structured is not None:
             return structured
         lines, sizes, ocred = self._page_lines(opened)
@@ -112,15 +112,6 @@ class DocumentPipeline:
                 sizes[index] = opened.page_size(index)
         return lines, sizes, bool(to_ocr)
 
-    def _einvoice(self, opened: OpenedDocument) -> Extraction | None:
-        """The first attached XML that parses as a CII or UBL invoice."""
-        for xml in opened.embedded_xml():
-            try:
-                return parse_einvoice(xml)
-            except NotAnEInvoice:
-                continue
-        return None
-
     def _vendor_is_weak(self, extraction: Extraction) -> bool:
         return extraction.confidence.get("vendor", 0.0) < self.limits.image_text_below
 
@@ -148,6 +139,16 @@ class DocumentPipeline:
         )
         gained = again.confidence.get("vendor", 0.0) > extraction.confidence.get("vendor", 0.0)
         return again if gained and not self._vendor_is_weak(again) else extraction
+
+
+def einvoice_of(opened: OpenedDocument) -> Extraction | None:
+    """The first attached XML that parses as a CII or UBL invoice, read exactly."""
+    for xml in opened.embedded_xml():
+        try:
+            return parse_einvoice(xml)
+        except NotAnEInvoice:
+            continue
+    return None
 
 
 def ends(pages: Sequence[int], limit: int) -> list[int]:

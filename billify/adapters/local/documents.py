@@ -74,7 +74,11 @@ class PdfFile:
         return _text_layer_lines(self._pdf, page)
 
     def page_size(self, page: int) -> tuple[float, float]:
-        width, height = self._pdf[page].get_size()
+        handle = self._pdf[page]
+        try:
+            width, height = handle.get_size()
+        finally:
+            handle.close()
         return float(width), float(height)
 
     def page_image(self, page: int) -> Image.Image:
