@@ -19,7 +19,7 @@ from billify.domain.extraction.dates import (
 from billify.domain.extraction.identifiers import find_invoice_number
 from billify.domain.extraction.items import find_line_items
 from billify.domain.extraction.labels import Kind
-from billify.domain.extraction.lines import Box, Row, TextLine, group_rows
+from billify.domain.extraction.lines import Row, TextLine, group_rows, x_overlap
 from billify.domain.extraction.totals import Candidate, Money, choose_money, collect_candidates
 from billify.domain.extraction.vendor import VendorWeights, find_vendor
 from billify.domain.extraction.vocabulary import is_credit_note_title
@@ -186,7 +186,7 @@ def _header_above(rows: Sequence[Row], i: int, text: str, start: int) -> str:
     if cell is None or cell.box is None:
         return ""
     for above in rows[i - 1].cells:
-        if above.box is not None and _overlap(above.box, cell.box) > 0:
+        if above.box is not None and x_overlap(above.box, cell.box) > 0:
             return above.text if len(above.text.split()) <= _HEADER_WORDS else ""
     return ""
 
@@ -206,10 +206,6 @@ def _cell_at(row: Row, text: str, start: int) -> TextLine | None:
             return cell
         position = max(position, found + len(piece)) if found >= 0 else position
     return None
-
-
-def _overlap(a: Box, b: Box) -> float:
-    return min(a[2], b[2]) - max(a[0], b[0])
 
 
 def _order_is_evidenced(scored: list[tuple[float, DateMatch]]) -> bool:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from billify.domain.extraction.dates import find_dates
-from billify.domain.extraction.lines import Row
+from billify.domain.extraction.lines import Row, x_overlap
 from billify.domain.extraction.vocabulary import Role, words
 
 # Invoice-number labels of every language (vocabulary.py), and German compounds such as
@@ -85,7 +85,6 @@ def _value_below(rows: Sequence[Row], i: int, text: str, start: int) -> str | No
     for cell in below.cells:
         if cell.box is None:
             continue
-        overlap = min(cell.box[2], label_box[2]) - max(cell.box[0], label_box[0])
-        if overlap > 0:
+        if x_overlap(cell.box, label_box) > 0:
             return _value_after(cell.text)
     return None

@@ -67,6 +67,11 @@ class Row:
         )
 
 
+def x_overlap(a: Box, b: Box) -> float:
+    """The width two boxes share on the x axis (negative: the gap between them)."""
+    return min(a[2], b[2]) - max(a[0], b[0])
+
+
 def group_rows(lines: Sequence[TextLine]) -> list[Row]:
     """Group lines into rows: pieces whose vertical extents mostly overlap share a row.
 
@@ -126,7 +131,7 @@ def _collides(row: list[TextLine], line: TextLine) -> bool:
     assert line.box is not None
     for cell in row:
         assert cell.box is not None
-        inter = min(cell.box[2], line.box[2]) - max(cell.box[0], line.box[0])
-        if inter > 0.3 * min(cell.box[2] - cell.box[0], line.box[2] - line.box[0]):
+        narrower = min(cell.box[2] - cell.box[0], line.box[2] - line.box[0])
+        if x_overlap(cell.box, line.box) > 0.3 * narrower:
             return True
     return False

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from billify.domain.extraction.amounts import AmountToken, find_amounts
 from billify.domain.extraction.labels import ROUNDED_TOTAL_STRENGTH, Kind, Label, classify
-from billify.domain.extraction.lines import Box, Row
+from billify.domain.extraction.lines import Box, Row, x_overlap
 
 CENT = Decimal("0.01")
 MAX_ROUNDING = Decimal("0.10")
@@ -135,8 +135,7 @@ def _last_in_column(rows: Sequence[Row], i: int, box: Box | None) -> tuple[Decim
 
 def _under(cell: Box, header: Box) -> bool:
     """Whether ``cell`` sits in ``header``'s column: most of the narrower one's width shared."""
-    shared = min(cell[2], header[2]) - max(cell[0], header[0])
-    return shared > 0.5 * min(cell[2] - cell[0], header[2] - header[0])
+    return x_overlap(cell, header) > 0.5 * min(cell[2] - cell[0], header[2] - header[0])
 
 
 def _rounded_totals(found: list[Candidate]) -> list[Candidate]:
