@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from billify.domain.extraction.dates import find_dates
 from billify.domain.extraction.layout import PartyBlock, party_blocks
 from billify.domain.extraction.lines import Row
-from billify.domain.extraction.vocabulary import Role, is_contact, is_label_only, label_pattern
+from billify.domain.extraction.vocabulary import (
+    Role,
+    is_contact,
+    is_label_only,
+    label_pattern,
+    words,
+)
 
 # Company forms, printed after the name (several languages).
 _LEGAL_FORM = re.compile(
@@ -416,10 +422,7 @@ def _names_in(text: str) -> tuple[str, ...]:
 # ``COSWAY (M SDN BHD``: OCR often loses the bracket closing a short country/state mark.
 _UNCLOSED_BRANCH = re.compile(r"\(([A-Z]{1,3})(?=\s+(?:SDN|BHD|S/B|PTE|PVT|LTD)\b)")
 # ``Name: Lieferant GmbH``: the label of a name field in a sender block.
-_NAME_WORDS = (
-    r"(?:name|firma|firmenname|nom|raison\s+sociale|naam|bedrijfsnaam|nombre|raz[óo]n\s+social|"
-    r"nome|ragione\s+sociale|denominazione|nama|company(?:\s+name)?)"
-)
+_NAME_WORDS = "(?:" + "|".join(words(Role.NAME)) + ")"  # every language's name-field labels
 _NAME_LABEL = re.compile(rf"^{_NAME_WORDS}\s*:\s*", re.IGNORECASE)
 # ``Name:`` alone in its cell, the value in the next one
 _NAME_FIELD = re.compile(rf"^\s*{_NAME_WORDS}\s*:?\s*$", re.IGNORECASE)

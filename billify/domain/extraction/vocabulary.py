@@ -21,6 +21,7 @@ class Role(StrEnum):
     INVOICE_NUMBER = "invoice_number"
     TITLE = "title"  # what the document calls itself: ``Rechnung``, ``FATTURA``, ``INVOIS CUKAI``
     CREDIT_NOTE = "credit_note"  # a document title: the amounts are given back, not owed
+    NAME = "name"  # the label of a party's name field: ``Name:``, ``Raison sociale:``
     CONTACT = "contact"  # a contact person's label: the person named after it is not the party
     FIELD = "field"  # other field labels inside a party block: name, address, number, ...
 
@@ -183,9 +184,17 @@ VOCABULARY: dict[Role, dict[str, tuple[str, ...]]] = {
         "it": (r"referente", r"contatto", r"alla\s+c\.?a\.?"),
         "ms": (r"hubungi", r"untuk\s+perhatian", r"u/p"),
     },
+    Role.NAME: {
+        "en": (r"name", r"company(?:\s+name)?"),
+        "de": (r"name", r"firma", r"firmenname"),
+        "fr": (r"nom", r"raison\s+sociale"),
+        "nl": (r"naam", r"bedrijfsnaam"),
+        "es": (r"nombre", r"raz[óo]n\s+social"),
+        "it": (r"nome", r"ragione\s+sociale", r"denominazione"),
+        "ms": (r"nama",),
+    },
     Role.FIELD: {
         "en": (
-            r"name",
             r"number",
             r"no\.?",
             r"address",
@@ -197,7 +206,6 @@ VOCABULARY: dict[Role, dict[str, tuple[str, ...]]] = {
             r"tax\s*(?:id|no|number)",
             r"id",
             r"global\s+id",
-            r"company",
             r"attention",
             r"street",
             r"city",
@@ -208,7 +216,6 @@ VOCABULARY: dict[Role, dict[str, tuple[str, ...]]] = {
             r"details",
         ),
         "de": (
-            r"name",
             r"nummer",
             r"nr\.?",
             r"anschrift",
@@ -216,7 +223,6 @@ VOCABULARY: dict[Role, dict[str, tuple[str, ...]]] = {
             r"kontakt",
             r"ansprechpartner(?:in)?",
             r"telefon",
-            r"firma",
             r"ust\.?\s*-?\s*id\.?\s*-?\s*nr\.?",
             r"steuernummer",
             r"globale\s+nummer",
@@ -231,13 +237,11 @@ VOCABULARY: dict[Role, dict[str, tuple[str, ...]]] = {
             r"sitz(?:\s+der\s+gesellschaft)?",
         ),
         "fr": (
-            r"nom",
             r"num[ée]ro",
             r"adresse",
             r"contact",
             r"t[ée]l[ée]phone",
             r"soci[ée]t[ée]",
-            r"raison\s+sociale",
             r"n\s*[°o]\s*tva",
             r"siret",
             r"pays",
@@ -249,7 +253,6 @@ VOCABULARY: dict[Role, dict[str, tuple[str, ...]]] = {
             r"si[èe]ge(?:\s+social)?",
         ),
         "nl": (
-            r"naam",
             r"nummer",
             r"adres",
             r"contactpersoon",
@@ -261,7 +264,6 @@ VOCABULARY: dict[Role, dict[str, tuple[str, ...]]] = {
             r"vestiging",
         ),
         "es": (
-            r"nombre",
             r"n[úu]mero",
             r"direcci[óo]n",
             r"contacto",
@@ -270,19 +272,16 @@ VOCABULARY: dict[Role, dict[str, tuple[str, ...]]] = {
             r"nif",
             r"cif",
             r"pa[íi]s",
-            r"raz[óo]n\s+social",
             r"banco",
             r"datos\s+bancarios",
             r"forma\s+de\s+pago",
             r"domicilio(?:\s+social)?",
         ),
         "it": (
-            r"nome",
             r"numero",
             r"indirizzo",
             r"contatto",
             r"telefono",
-            r"ragione\s+sociale",
             r"partita\s+iva",
             r"p\.?\s*iva",
             r"paese",
@@ -290,10 +289,8 @@ VOCABULARY: dict[Role, dict[str, tuple[str, ...]]] = {
             r"coordinate\s+bancarie",
             r"pagamento",
             r"sede(?:\s+legale)?",
-            r"denominazione",
         ),
         "ms": (
-            r"nama",
             r"nombor",
             r"alamat",
             r"hubungi",
