@@ -22,9 +22,6 @@ from billify.domain.extraction import TextLine
 if TYPE_CHECKING:
     from rapidocr import RapidOCR
 
-log = logging.getLogger(__name__)
-
-
 @dataclass(frozen=True)
 class OcrSettings:
     """Speed/accuracy knobs of the bundled OCR (measured on 2 CPU cores)."""
@@ -39,7 +36,7 @@ class OcrSettings:
     rec_batch: int = 6  # text crops recognised per onnxruntime call (RapidOCR's default)
     threads: int = 2  # onnxruntime intra-op threads
     # onnxruntime's memory arena: reusing buffers between crops is ~15% faster recognition
-    # (RapidOCR turns it off by default); _release_memory() trims what it frees after a document.
+    # (RapidOCR turns it off by default); closing a document (documents.py) trims what it frees.
     memory_arena: bool = True
     # Recognise with the Latin-script copy of the model (ocr_models.py): ~8% faster, and no
     # CJK look-alikes (a full-width colon for ``:``) in what the field rules read.
