@@ -146,6 +146,54 @@ def rss_mb(pid: int) -> tuple[float, float]:
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
+def baseline_latency(
+    scratch: str, count: int, rate: float, seed: int = 1
+) -> list[tuple[int, float, str]]:
+    """The baseline endpoint (bench/baseline_app.py) at ``rate`` uploads/s: its results."""
+    port = free_port()
+    env = {**os.environ, "BASELINE_DIR": f"{scratch}/baseline"}
+    baseline = start(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.baseline_app:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env,
+        port,
+    )
+    try:
+        return open_loop(f"http://127.0.0.1:{port}", small_pngs(count, seed), rate)
+    finally:
+        baseline.terminate()
+        baseline.wait(30)
+
+
+def start_billify(data_dir: str) -> tuple[subprocess.Popen[bytes], str]:
+    """`billify serve` (outbox mailer, open API) on a free port: the process and its URL."""
+    port = free_port()
+    env = {**os.environ, "BILLIFY_DATA_DIR": data_dir, "BILLIFY_POLL_INTERVAL": "0.05"}
+    env.pop("BILLIFY_SMTP_HOST", None)
+    env.pop("BILLIFY_API_KEYS", None)
+    server = start(
+        [sys.executable, "-m", "billify.entrypoints.cli", "serve", "--port", str(port)],
+        env,
+        port,
+    )
+    return server, f"http://127.0.0.1:{port}"
+
+
+def saturate(base: str, receipts: int) -> None:
+    """Queue that many real receipts, so the worker(s) are busy during what follows."""
+    with httpx.Client(base_url=base, timeout=60) as client:
+        for path in sorted(RECEIPTS.glob("*.jpg"))[:receipts]:
+            post(client, path.read_bytes(), path.name)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=50)
@@ -161,49 +209,12 @@ def main() -> None:
     )
 
     with tempfile.TemporaryDirectory() as scratch:
-        port = free_port()
-        env = {**os.environ, "BASELINE_DIR": f"{scratch}/baseline"}
-        baseline = start(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "bench.baseline_app:app",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            env,
-            port,
+        base_p50, base_p99 = latency_line(
+            "baseline (fsync + 1 row)", baseline_latency(scratch, count, args.rate)
         )
+        server, base = start_billify(f"{scratch}/billify")
         try:
-            base_p50, base_p99 = latency_line(
-                "baseline (fsync + 1 row)",
-                open_loop(f"http://127.0.0.1:{port}", small_pngs(count, 1), args.rate),
-            )
-        finally:
-            baseline.terminate()
-            baseline.wait(30)
-
-        port = free_port()
-        env = {
-            **os.environ,
-            "BILLIFY_DATA_DIR": f"{scratch}/billify",
-            "BILLIFY_POLL_INTERVAL": "0.05",
-        }
-        env.pop("BILLIFY_SMTP_HOST", None)
-        env.pop("BILLIFY_API_KEYS", None)
-        server = start(
-            [sys.executable, "-m", "billify.entrypoints.cli", "serve", "--port", str(port)],
-            env,
-            port,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            with httpx.Client(base_url=base, timeout=60) as client:
-                for path in sorted(RECEIPTS.glob("*.jpg"))[: args.saturate]:
-                    post(client, path.read_bytes(), path.name)
+            saturate(base, args.saturate)
             results = open_loop(base, small_pngs(count, 2), args.rate)
             p50, p99 = latency_line("billify, worker saturated", results)
             ratios = f"p50 x{p50 / base_p50:.2f}  p99 x{p99 / base_p99:.2f}"

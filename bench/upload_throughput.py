@@ -46,13 +46,16 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def start_server(data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(data_dir: Path, port: int, workers: int | None) -> subprocess.Popen[bytes]:
+    """`billify serve` on ``port``; ``workers=None`` leaves serve's default (one per core)."""
     env = {
         **os.environ,
         "BILLIFY_DATA_DIR": str(data_dir),
-        "BILLIFY_WORKERS": str(workers),
         "BILLIFY_POLL_INTERVAL": "0.05",
     }
+    env.pop("BILLIFY_WORKERS", None)
+    if workers is not None:
+        env["BILLIFY_WORKERS"] = str(workers)
     env.pop("BILLIFY_SMTP_HOST", None)  # outbox: measure Billify, not a mail server
     process = subprocess.Popen(
         [sys.executable, "-m", "billify.entrypoints.cli", "serve", "--port", str(port)],

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from billify import services
+from billify.adapters.intake import RecordThenQueue
 from billify.adapters.local.clock import SystemClock
 from billify.adapters.local.files import FileBlobStore
+from billify.adapters.local.intake import SqliteIntake
 from billify.adapters.local.mailers import OutboxMailer, SmtpMailer, SmtpSettings
 from billify.adapters.local.sqlite_queue import SqliteQueue
 from billify.adapters.local.sqlite_repository import SqliteInvoiceRepository
 from billify.config import AwsSettings, Settings
-from billify.domain.models import Invoice
+from billify.domain.models import Extraction, Invoice
 from billify.domain.reports import Month
 from billify.domain.review import ReviewThresholds
 from billify.domain.uploads import Upload
@@ -22,10 +26,13 @@ from billify.ports import (
     BlobStore,
     Clock,
     Extractor,
+    InvoiceIntake,
     InvoiceMessage,
     InvoiceQueue,
     InvoiceRepository,
     Mailer,
+    ReportJob,
+    ReportQueue,
 )
 
 log = logging.getLogger(__name__)
@@ -42,6 +49,8 @@ class Billify:
     mailer: Mailer
     extractor: Extractor
     clock: Clock
+    reports: ReportQueue
+    intake: InvoiceIntake
 
     @property
     def processing(self) -> services.Processing:
@@ -69,6 +78,7 @@ class Billify:
             blobs=self.blobs,
             queue=self.queue,
             repository=self.repository,
+            intake=self.intake,
             clock=self.clock,
             owner=owner,
         )
@@ -82,9 +92,9 @@ class Billify:
     def mark_failed(self, invoice_id: str, reason: str) -> Invoice | None:
         return services.mark_failed(invoice_id, reason, self.processing)
 
-    def send_monthly_reports(self, month: Month) -> services.ReportRun:
-        return services.send_monthly_reports(
-            month,
+    @property
+    def reporting(self) -> services.Reporting:
+        return services.Reporting(
             repository=self.repository,
             mailer=self.mailer,
             clock=self.clock,
@@ -92,6 +102,18 @@ class Billify:
             confirm_recipients=self.settings.confirm_recipients,
             claim_lease=dt.timedelta(seconds=self.settings.report_claim_lease),
         )
+
+    def last_month(self) -> Month:
+        """The month before the current one, in the configured time zone."""
+        return Month.containing(self.clock.now(), self.settings.tz).previous()
+
+    def queue_monthly_reports(self, month: Month) -> int:
+        return services.queue_monthly_reports(
+            month, repository=self.repository, reports=self.reports, timezone=self.settings.tz
+        )
+
+    def send_monthly_reports(self, jobs: Sequence[ReportJob]) -> list[services.ReportResult]:
+        return services.send_monthly_reports(jobs, self.reporting)
 
     def confirm_recipient(self, token: str) -> services.Confirmed | None:
         return services.confirm_recipient(
@@ -101,9 +123,10 @@ class Billify:
 
 @dataclass
 class LocalBillify(Billify):
-    """The embedded default: the queue is the local SQLite queue the worker consumes."""
+    """The embedded default: the queues are local SQLite queues the workers consume."""
 
     queue: SqliteQueue
+    reports: SqliteQueue
 
     def handle_dead_letter(self, body: dict[str, Any], error: str) -> None:
         invoice_id = str(body.get("invoice_id", ""))
@@ -111,6 +134,12 @@ class LocalBillify(Billify):
             self.mark_failed(invoice_id, f"gave up after repeated failures: {error}")
         except Exception:  # the dead letter is kept; retrying it from there finishes the job
             log.exception("could not mark dead-lettered invoice %s as failed", invoice_id)
+
+
+    def handle_dead_report(self, body: dict[str, Any], error: str) -> None:
+        # Its claim was released when sending failed: the next monthly run (at the next start
+        # of `serve`, or `billify report`) queues it again.
+        log.error("gave up on the monthly report job %s: %s", body, error)
 
 
 def build_mailer(settings: Settings) -> Mailer:
@@ -127,10 +156,20 @@ def build_mailer(settings: Settings) -> Mailer:
     return OutboxMailer(settings.outbox_dir, settings.mail_from)
 
 
-def build_extractor() -> Extractor:
-    from billify.adapters.local.bundled_extractor import BundledExtractor
+class NoExtractor:
+    """For commands and processes that never extract: the OCR engine is never loaded."""
 
-    return BundledExtractor()
+    def extract(self, document: bytes, media_type: str) -> Extraction:
+        raise RuntimeError("this command does not extract")
+
+
+def build_extractor(ocr_threads: int | None = None) -> Extractor:
+    """The bundled extractor; ``ocr_threads``: onnxruntime threads (default: the engine's)."""
+    from billify.adapters.local.bundled_extractor import BundledExtractor, OcrSettings
+
+    if ocr_threads is None:
+        return BundledExtractor()
+    return BundledExtractor(OcrSettings(threads=ocr_threads))
 
 
 def build_local(settings: Settings | None = None, **overrides: Any) -> LocalBillify:
@@ -139,24 +178,39 @@ def build_local(settings: Settings | None = None, **overrides: Any) -> LocalBill
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     components: dict[str, Any] = {
         "blobs": overrides.get("blobs") or FileBlobStore(settings.blob_dir),
-        "queue": overrides.get("queue")
-        or SqliteQueue(
-            settings.queue_path,
-            visibility_timeout=settings.visibility_timeout,
-            max_attempts=settings.max_attempts,
-            backoff_base=settings.retry_backoff,
-            backoff_max=settings.retry_backoff_max,
-            busy_timeout=settings.db_busy_timeout,
-        ),
+        "queue": overrides.get("queue") or local_queue(settings, settings.queue_path),
+        "reports": overrides.get("reports") or local_queue(settings, settings.report_queue_path),
         "repository": overrides.get("repository")
         or SqliteInvoiceRepository(settings.database_path, settings.db_busy_timeout),
         "mailer": overrides.get("mailer") or build_mailer(settings),
-        "extractor": overrides.get("extractor") or build_extractor(),
+        "extractor": overrides.get("extractor") or build_extractor(settings.ocr_threads),
         "clock": overrides.get("clock") or SystemClock(),
     }
+    queue, repository = components["queue"], components["repository"]
+    if isinstance(queue, SqliteQueue) and isinstance(repository, SqliteInvoiceRepository):
+        queue.adopt(settings.data_dir / LEGACY_QUEUE_FILE)
+        components["intake"] = SqliteIntake(repository, queue)
+    else:  # a fake in a test
+        components["intake"] = RecordThenQueue(repository, queue)
     app = LocalBillify(settings=settings, **components)
     app.queue.on_dead_letter = app.handle_dead_letter
+    app.reports.on_dead_letter = app.handle_dead_report
     return app
+
+
+# Where the invoice queue lived before it moved into the invoices' database file.
+LEGACY_QUEUE_FILE = "queue.sqlite3"
+
+
+def local_queue(settings: Settings, path: Path) -> SqliteQueue:
+    return SqliteQueue(
+        path,
+        visibility_timeout=settings.visibility_timeout,
+        max_attempts=settings.max_attempts,
+        backoff_base=settings.retry_backoff,
+        backoff_max=settings.retry_backoff_max,
+        busy_timeout=settings.db_busy_timeout,
+    )
 
 
 def build_aws_extractor(settings: AwsSettings) -> Extractor:
@@ -177,17 +231,23 @@ def build_aws(settings: AwsSettings | None = None, **overrides: Any) -> Billify:
     from billify.adapters.aws.dynamodb import DynamoInvoiceRepository
     from billify.adapters.aws.s3 import S3BlobStore
     from billify.adapters.aws.ses import SesMailer
-    from billify.adapters.aws.sqs import SqsQueue
+    from billify.adapters.aws.sqs import SqsQueue, SqsReportQueue
 
     settings = settings or AwsSettings()  # fields come from the environment
     components: dict[str, Any] = {
         "blobs": overrides.get("blobs") or S3BlobStore(settings.bucket),
         "queue": overrides.get("queue") or SqsQueue(settings.queue_url),
+        "reports": overrides.get("reports") or SqsReportQueue(settings.report_queue_url),
         "repository": overrides.get("repository")
         or DynamoInvoiceRepository(settings.table, month_shards=settings.month_shards),
         "mailer": overrides.get("mailer")
-        or SesMailer(settings.mail_from, configuration_set=settings.ses_configuration_set),
+        or SesMailer(
+            settings.mail_from,
+            configuration_set=settings.ses_configuration_set,
+            max_send_rate=settings.ses_max_send_rate,
+        ),
         "extractor": overrides.get("extractor") or build_aws_extractor(settings),
         "clock": overrides.get("clock") or SystemClock(),
     }
+    components["intake"] = RecordThenQueue(components["repository"], components["queue"])
     return Billify(settings=settings, **components)

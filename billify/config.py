@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,7 +31,8 @@ class Settings(BaseSettings):
     # Likewise for its vendor (seller name).
     vendor_review_threshold: float = Field(default=0.35, ge=0, le=1)
     # Queue: a message leased and not finished within this many seconds is delivered again.
-    visibility_timeout: float = Field(default=300.0, gt=0)
+    # Workers extend their lease every third of it while they work, so it can be short.
+    visibility_timeout: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=5, ge=1)
     retry_backoff: float = Field(default=5.0, ge=0)
     retry_backoff_max: float = Field(default=600.0, ge=0)
@@ -40,7 +42,11 @@ class Settings(BaseSettings):
     db_busy_timeout: float = Field(default=15.0, gt=0)
     # How much lower the extraction workers' CPU priority is than the API's (0..19).
     worker_nice: int = Field(default=10, ge=0, le=19)
-    workers: int = Field(default=1, ge=0, le=16)
+    # Worker processes of `billify serve`; unset: one per core.
+    workers: int | None = Field(default=None, ge=0, le=64)
+    # OCR threads per worker process; unset: the engine's default (2). `serve` sets it to
+    # share the cores among its workers rather than oversubscribe them.
+    ocr_threads: int | None = Field(default=None, ge=1, le=64)
     poll_interval: float = Field(default=0.5, gt=0)
     # Double opt-in: hold notices to an address until it confirms by a link sent to it.
     confirm_recipients: bool = False
@@ -86,6 +92,10 @@ class Settings(BaseSettings):
         return ApiKeys.parse(self.api_keys)
 
     @property
+    def worker_count(self) -> int:
+        return (os.cpu_count() or 1) if self.workers is None else self.workers
+
+    @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
@@ -95,7 +105,12 @@ class Settings(BaseSettings):
 
     @property
     def queue_path(self) -> Path:
-        return self.data_dir / "queue.sqlite3"
+        # The invoices' file: an upload records its invoice and queues it in one commit.
+        return self.database_path
+
+    @property
+    def report_queue_path(self) -> Path:
+        return self.data_dir / "report-queue.sqlite3"
 
     @property
     def blob_dir(self) -> Path:
@@ -115,6 +130,8 @@ class AwsSettings(Settings):
 
     bucket: str = Field(min_length=3)
     queue_url: str = Field(pattern=r"^https?://")
+    # The monthly run queues one job per user here; SendMonthlyReportFunction consumes it.
+    report_queue_url: str = Field(pattern=r"^https?://")
     table: str = Field(min_length=3)
     mail_from: str = Field(min_length=3)
     extractor: Literal["textract", "bundled"] = "textract"
@@ -123,5 +140,9 @@ class AwsSettings(Settings):
     # The queue's maxReceiveCount: on the last delivery a failing invoice is marked failed.
     max_receive_count: int = Field(default=5, ge=1, le=1000)
     ses_configuration_set: str | None = None
+    # Emails per second one function instance sends at most (unset: as fast as SES answers).
+    # The account's SES maximum send rate is shared: keep this times the report function's
+    # maximum concurrency below it. Throttled sends are retried either way.
+    ses_max_send_rate: float | None = Field(default=None, gt=0)
     # How long a finished message's result is remembered against redelivery.
     idempotency_ttl_seconds: int = Field(default=3600, ge=60)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeAlias
 
@@ -53,6 +53,33 @@ class InvoiceQueue(Protocol):
         """Queue durably: returns only once the message would survive a crash."""
 
 
+@dataclass(frozen=True)
+class ReportJob:
+    """One user's monthly report to build and send: what the monthly run queues per user."""
+
+    month: str  # YYYY-MM
+    email: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"month": self.month, "email": self.email}
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> ReportJob:
+        return cls(month=str(data["month"]), email=str(data["email"]))
+
+
+class ReportQueue(Protocol):
+    def enqueue_reports(self, jobs: Iterable[ReportJob]) -> int:
+        """Queue durably, in batches; returns how many were queued. A job still waiting in the
+        queue may be kept once (the monthly run queued twice sends each report once anyway)."""
+
+
+class InvoiceIntake(Protocol):
+    def accept(self, invoice: Invoice, message: InvoiceMessage) -> None:
+        """Record a new invoice and queue its message as one step: on return both are
+        durable, on an error neither is kept (one transaction where the store allows)."""
+
+
 class InvoiceRepository(Protocol):
     def add(self, invoice: Invoice) -> None: ...
 
@@ -70,15 +97,24 @@ class InvoiceRepository(Protocol):
     ) -> Iterator[Invoice]:
         """Invoices received in [start, end), oldest first; one user's when email is given."""
 
-    def claim_report(self, month: str, email: str, now: dt.datetime, lease: dt.timedelta) -> bool:
-        """Atomically take the right to send this user's report for this month. False if it was
-        sent already or another run claimed it less than ``lease`` ago (two runs at once send
-        one report; a run that died mid-send is taken over once its lease expires)."""
+    def report_recipients(self, start: dt.datetime, end: dt.datetime) -> Iterator[str]:
+        """The addresses of the users who uploaded in [start, end), each once, streamed (memory
+        independent of the number of invoices). May also name a user with no invoice in the
+        window (the report job then sends nothing); never misses one."""
+
+    def claim_reports(
+        self, month: str, emails: Sequence[str], now: dt.datetime, lease: dt.timedelta
+    ) -> set[str]:
+        """Atomically, per address, take the right to send that user's report for this month;
+        the addresses taken. Not taken: sent already, or claimed by another run less than
+        ``lease`` ago (two runs at once send one report; a run that died mid-send is taken over
+        once its lease expires). One durable write for the whole batch where the store can."""
 
     def release_report(self, month: str, email: str) -> None:
         """Give a claim back (sending failed) so the next run retries it at once."""
 
-    def mark_report_sent(self, month: str, email: str, sent_at: dt.datetime) -> None: ...
+    def mark_reports_sent(self, month: str, emails: Sequence[str], sent_at: dt.datetime) -> None:
+        """Record these reports as sent (one durable write where the store can)."""
 
     def report_sent(self, month: str, email: str) -> bool: ...
 
@@ -95,9 +131,18 @@ class InvoiceRepository(Protocol):
 
 
 class Mailer(Protocol):
+    # True when delivering the same ``email.key`` again replaces the first copy (the outbox):
+    # reports may then be recorded as sent a batch at a time. Otherwise each is recorded as
+    # soon as it is delivered, so a crash resends at most the one in flight.
+    replaces_duplicates: bool
+
     def send(self, email: OutgoingEmail) -> None:
         """Deliver or raise. Delivering the same ``email.key`` twice must not duplicate it
         where the transport allows (the outbox overwrites; SMTP carries a stable Message-ID)."""
+
+    def send_batch(self, emails: Sequence[OutgoingEmail]) -> list[Exception | None]:
+        """Deliver each email; per email ``None`` or the error that stopped it. Durable as a
+        whole on return (the outbox syncs once for the batch)."""
 
 
 class Extractor(Protocol):

@@ -6,7 +6,10 @@ import datetime as dt
 import logging
 import secrets
 import uuid
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from billify.domain import notifications
@@ -21,10 +24,13 @@ from billify.ports import (
     BlobStore,
     Clock,
     Extractor,
+    InvoiceIntake,
     InvoiceMessage,
     InvoiceQueue,
     InvoiceRepository,
     Mailer,
+    ReportJob,
+    ReportQueue,
 )
 
 log = logging.getLogger(__name__)
@@ -46,11 +52,13 @@ def submit_invoice(
     blobs: BlobStore,
     queue: InvoiceQueue,
     repository: InvoiceRepository,
+    intake: InvoiceIntake,
     clock: Clock,
     owner: str | None = None,
 ) -> Submitted:
-    """Store the file, record the invoice as queued, queue it. Nothing is left half-done: if a
-    later step fails, the earlier ones are undone and the error propagates."""
+    """Store the file, then record the invoice as queued and queue it (one step of the
+    intake). Nothing is left half-done: if the intake fails, the file is deleted again and the
+    error propagates."""
     existing = repository.find_by_hash(upload.email, upload.file_hash)
     if existing is not None and existing.owner == owner:
         if existing.status == InvoiceStatus.QUEUED and clock.now() - existing.received_at > STALE:
@@ -74,12 +82,7 @@ def submit_invoice(
     )
     blobs.put(blob_key, upload.content, upload.media_type)
     try:
-        repository.add(invoice)
-        try:
-            queue.enqueue(InvoiceMessage(invoice_id, blob_key))
-        except Exception:
-            repository.delete(invoice_id)
-            raise
+        intake.accept(invoice, InvoiceMessage(invoice_id, blob_key))
     except Exception:
         blobs.delete(blob_key)
         raise
@@ -253,55 +256,140 @@ def _month_to_date(invoice: Invoice, month: Month, deps: Processing) -> Spending
     return Spending(invoice.uploader, tuple(ordered))
 
 
-# Longer than sending one report can take (SMTP timeout 30 s): an older claim belongs to a
-# run that died, and the next run takes it over.
+# Longer than sending one batch of reports can take (SMTP timeout 30 s): an older claim
+# belongs to a worker that died, and the next delivery of the job takes it over.
 REPORT_CLAIM_LEASE = dt.timedelta(minutes=2)
+
+
+class ReportOutcome(StrEnum):
+    SENT = "sent"
+    ALREADY_SENT = "already_sent"
+    IN_PROGRESS = "in_progress"  # claimed by a concurrent worker
+    UNCONFIRMED = "unconfirmed"  # address never confirmed: not mailed
+    NOTHING = "nothing"  # no invoice of that user in the month: no report
+    FAILED = "failed"  # claim released: a retry of the job sends it
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    job: ReportJob
+    outcome: ReportOutcome
+    error: str | None = None
 
 
 @dataclass
 class ReportRun:
+    """What a monthly run did, tallied from its jobs' results."""
+
     month: Month
     sent: list[str] = field(default_factory=list)
     already_sent: list[str] = field(default_factory=list)
-    in_progress: list[str] = field(default_factory=list)  # claimed by a concurrent run
-    unconfirmed: list[str] = field(default_factory=list)  # address never confirmed: not mailed
+    in_progress: list[str] = field(default_factory=list)
+    unconfirmed: list[str] = field(default_factory=list)
+    nothing: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
 
+    def add(self, result: ReportResult) -> None:
+        email = result.job.email
+        if result.outcome == ReportOutcome.FAILED:
+            self.failed[email] = result.error or "unknown error"
+        else:
+            getattr(self, result.outcome.value).append(email)
 
-def send_monthly_reports(
-    month: Month,
-    *,
-    repository: InvoiceRepository,
-    mailer: Mailer,
-    clock: Clock,
-    timezone: ZoneInfo,
-    confirm_recipients: bool = False,
-    claim_lease: dt.timedelta = REPORT_CLAIM_LEASE,
-) -> ReportRun:
-    """One report per user who uploaded in ``month``. Safe to run again: users already sent a
-    report for that month are skipped, so a crash halfway is finished by the next run."""
+    @property
+    def done(self) -> int:
+        lists = (self.sent, self.already_sent, self.in_progress, self.unconfirmed, self.nothing)
+        return sum(map(len, lists)) + len(self.failed)
+
+
+@dataclass(frozen=True)
+class Reporting:
+    """What building and sending monthly reports needs."""
+
+    repository: InvoiceRepository
+    mailer: Mailer
+    clock: Clock
+    timezone: ZoneInfo
+    confirm_recipients: bool = False
+    claim_lease: dt.timedelta = REPORT_CLAIM_LEASE
+
+
+def queue_monthly_reports(
+    month: Month, *, repository: InvoiceRepository, reports: ReportQueue, timezone: ZoneInfo
+) -> int:
+    """Queue one report job per user who uploaded in ``month`` (streamed: memory does not grow
+    with the month's invoices). Safe to run again: a job for a user already sent is a no-op."""
     start, end = month.bounds(timezone)
-    run = ReportRun(month)
-    before = _spending_per_email(month.previous(), repository, timezone)  # "change vs" figures
-    for spending in spending_by_user(repository.received_between(start, end)):
-        email = spending.uploader.email
-        if confirm_recipients and not repository.recipient_confirmed(email):
-            run.unconfirmed.append(email)
+    jobs = (ReportJob(str(month), email) for email in repository.report_recipients(start, end))
+    return reports.enqueue_reports(jobs)
+
+
+def send_monthly_reports(jobs: Sequence[ReportJob], deps: Reporting) -> list[ReportResult]:
+    """Build and send a batch of report jobs, each user's report at most once per month: the
+    batch is claimed in one write, mailed as one batch, and recorded as sent in one write. A
+    job delivered twice, or taken over from a worker that died, finds its claim or its sent
+    record and sends nothing."""
+    results: dict[ReportJob, ReportResult] = {}
+    by_month: dict[str, list[ReportJob]] = defaultdict(list)
+    for job in dict.fromkeys(jobs):  # the same job twice in one batch is one report
+        if deps.confirm_recipients and not deps.repository.recipient_confirmed(job.email):
+            results[job] = ReportResult(job, ReportOutcome.UNCONFIRMED)
+        else:
+            by_month[job.month].append(job)
+    for month, month_jobs in by_month.items():
+        for result in _send_month(Month.parse(month), month_jobs, deps):
+            results[result.job] = result
+    return [results[job] for job in dict.fromkeys(jobs)]
+
+
+def _send_month(month: Month, jobs: list[ReportJob], deps: Reporting) -> list[ReportResult]:
+    """All the jobs as one batch when a second delivery would replace the first (the outbox);
+    else one job at a time, claimed just before and recorded just after its email, so a crash
+    resends nothing twice and a claim lasts no longer than one send."""
+    groups = [jobs] if deps.mailer.replaces_duplicates else [[job] for job in jobs]
+    return [result for group in groups for result in _send_group(month, group, deps)]
+
+
+def _send_group(month: Month, jobs: list[ReportJob], deps: Reporting) -> list[ReportResult]:
+    repository = deps.repository
+    claimed = repository.claim_reports(
+        str(month), [j.email for j in jobs], deps.clock.now(), deps.claim_lease
+    )
+    results = [_unclaimed(month, job, repository) for job in jobs if job.email not in claimed]
+    built: list[tuple[ReportJob, OutgoingEmail]] = []
+    for job in (j for j in jobs if j.email in claimed):
+        report = _build_report(month, job.email, deps)
+        if report is None:
+            repository.release_report(str(month), job.email)
+            results.append(ReportResult(job, ReportOutcome.NOTHING))
+        else:
+            built.append((job, report))
+    errors = deps.mailer.send_batch([email for _, email in built]) if built else []
+    sent = []
+    for (job, _), error in zip(built, errors, strict=True):
+        if error is None:
+            sent.append(job)
             continue
-        if not repository.claim_report(str(month), email, clock.now(), claim_lease):
-            sent = repository.report_sent(str(month), email)
-            (run.already_sent if sent else run.in_progress).append(email)
-            continue
-        try:
-            mailer.send(notifications.monthly_report(month, spending, before.get(email)))
-        except Exception as error:  # one user's failure must not stop the others' reports
-            log.exception("monthly report for %s failed", email)
-            repository.release_report(str(month), email)
-            run.failed[email] = str(error)
-            continue
-        repository.mark_report_sent(str(month), email, clock.now())
-        run.sent.append(email)
-    return run
+        log.error("monthly report for %s failed: %s", job.email, error)
+        repository.release_report(str(month), job.email)
+        results.append(ReportResult(job, ReportOutcome.FAILED, f"{error}"))
+    if sent:
+        repository.mark_reports_sent(str(month), [j.email for j in sent], deps.clock.now())
+    return results + [ReportResult(job, ReportOutcome.SENT) for job in sent]
+
+
+def _unclaimed(month: Month, job: ReportJob, repository: InvoiceRepository) -> ReportResult:
+    sent = repository.report_sent(str(month), job.email)
+    return ReportResult(job, ReportOutcome.ALREADY_SENT if sent else ReportOutcome.IN_PROGRESS)
+
+
+def _build_report(month: Month, email: str, deps: Reporting) -> OutgoingEmail | None:
+    """One user's report, from that user's invoices only (an indexed query per month)."""
+    current = _spending_per_email(month, deps.repository, deps.timezone, email).get(email)
+    if current is None:
+        return None
+    before = _spending_per_email(month.previous(), deps.repository, deps.timezone, email)
+    return notifications.monthly_report(month, current, before.get(email))
 
 
 def _spending_per_email(
@@ -319,7 +407,7 @@ def preview_monthly_reports(
     timezone: ZoneInfo,
     email: str | None = None,
 ) -> list[OutgoingEmail]:
-    """The reports ``send_monthly_reports`` would send for ``month`` (one user's with ``email``),
+    """The reports the monthly run would send for ``month`` (one user's with ``email``),
     without sending or claiming anything."""
     current = _spending_per_email(month, repository, timezone, email)
     before = _spending_per_email(month.previous(), repository, timezone, email)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from billify import services
+from billify.adapters.intake import RecordThenQueue
+from billify.adapters.sending import send_each
 from billify.bootstrap import Billify
 from billify.config import Settings
 from billify.domain.emails import OutgoingEmail
 from billify.domain.models import Extraction, Invoice
+from billify.domain.reports import Month
 from billify.ports import (
     BlobStore,
     Clock,
@@ -19,6 +23,8 @@ from billify.ports import (
     InvoiceQueue,
     InvoiceRepository,
     Mailer,
+    ReportJob,
+    ReportQueue,
 )
 
 
@@ -45,6 +51,25 @@ class FakeQueue:
         if self.fail:
             raise ConnectionError("queue unavailable")
         self.messages.append(message)
+
+
+class FakeReportQueue:
+    """The report jobs queued, kept once each while waiting (as the local queue does)."""
+
+    def __init__(self) -> None:
+        self.jobs: list[ReportJob] = []
+
+    def enqueue_reports(self, jobs: Iterable[ReportJob]) -> int:
+        count = 0
+        for job in jobs:
+            count += 1
+            if job not in self.jobs:
+                self.jobs.append(job)
+        return count
+
+    def take(self) -> list[ReportJob]:
+        jobs, self.jobs = self.jobs, []
+        return jobs
 
 
 class FakeRepository:
@@ -87,13 +112,23 @@ class FakeRepository:
         ]
         yield from sorted(selected, key=lambda i: (i.received_at, i.id))
 
-    def claim_report(self, month: str, email: str, now: dt.datetime, lease: dt.timedelta) -> bool:
-        key = (month, email)
-        claimed = self.report_claims.get(key)
-        if key in self.reports or (claimed is not None and claimed > now - lease):
-            return False
-        self.report_claims[key] = now
-        return True
+    def report_recipients(self, start: dt.datetime, end: dt.datetime) -> Iterator[str]:
+        yield from sorted(
+            {i.uploader.email for i in self.invoices.values() if start <= i.received_at < end}
+        )
+
+    def claim_reports(
+        self, month: str, emails: Sequence[str], now: dt.datetime, lease: dt.timedelta
+    ) -> set[str]:
+        claimed = set()
+        for email in emails:
+            key = (month, email)
+            held = self.report_claims.get(key)
+            if key in self.reports or (held is not None and held > now - lease):
+                continue
+            self.report_claims[key] = now
+            claimed.add(email)
+        return claimed
 
     def release_report(self, month: str, email: str) -> None:
         self.report_claims.pop((month, email), None)
@@ -121,13 +156,15 @@ class FakeRepository:
             self.confirmed.add(email)
         return email
 
-    def mark_report_sent(self, month: str, email: str, sent_at: dt.datetime) -> None:
-        self.reports.setdefault((month, email), sent_at)
+    def mark_reports_sent(self, month: str, emails: Sequence[str], sent_at: dt.datetime) -> None:
+        for email in emails:
+            self.reports.setdefault((month, email), sent_at)
 
 
 @dataclass
 class FakeMailer:
     sent: list[OutgoingEmail] = field(default_factory=list)
+    replaces_duplicates: bool = False
     failures_left: int = 0
     fail_for: set[str] = field(default_factory=set)
 
@@ -138,6 +175,9 @@ class FakeMailer:
         if email.to.email in self.fail_for:
             raise ConnectionRefusedError(f"mailbox {email.to.email} unavailable")
         self.sent.append(email)
+
+    def send_batch(self, emails: Sequence[OutgoingEmail]) -> list[Exception | None]:
+        return send_each(self, emails)
 
 
 @dataclass
@@ -180,15 +220,32 @@ class FixedClock:
 
 def fake_app(settings: Settings, repository: FakeRepository | None = None) -> Billify:
     """The application wired to in-memory fakes: the unit tests' bootstrap."""
+    repository = repository or FakeRepository()
+    queue = FakeQueue()
     return Billify(
         settings,
         FakeBlobStore(),
-        FakeQueue(),
-        repository or FakeRepository(),
+        queue,
+        repository,
         FakeMailer(),
         FakeExtractor(),
         FixedClock(),
+        FakeReportQueue(),
+        RecordThenQueue(repository, queue),
     )
+
+
+def run_reports(month: Month, deps: services.Reporting) -> services.ReportRun:
+    """The monthly run as the workers do it, in one process: queue every user's job, then send
+    them all as one batch."""
+    queue = FakeReportQueue()
+    services.queue_monthly_reports(
+        month, repository=deps.repository, reports=queue, timezone=deps.timezone
+    )
+    run = services.ReportRun(month)
+    for result in services.send_monthly_reports(queue.take(), deps):
+        run.add(result)
+    return run
 
 
 def _checks() -> None:
@@ -197,5 +254,6 @@ def _checks() -> None:
     _queue: InvoiceQueue = FakeQueue()
     _repository: InvoiceRepository = FakeRepository()
     _mailer: Mailer = FakeMailer()
+    _reports: ReportQueue = FakeReportQueue()
     _extractor: Extractor = FakeExtractor()
     _clock: Clock = FixedClock()

@@ -23,6 +23,20 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
         time.sleep(0.05)
 
 
+def children_of(pid: int, marker: str = "") -> list[int]:
+    """Processes whose parent is ``pid`` (and whose command line holds ``marker``)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+        if parent == pid and marker in command:
+            found.append(int(stat.parent.name))
+    return found
+
+
 @contextmanager
 def billify_serve(environment: dict[str, str], log_path: Path) -> Iterator[str]:
     """Start `billify serve` on a free port, wait until it answers, yield its base URL; the

@@ -29,6 +29,20 @@ class RecordingHandler:
         self.refuse_with: str | None = None  # e.g. "451 try again later"
         self.ack_delay = 0.0  # seconds before answering 250 (a slow server)
         self.data_started = 0  # DATA commands seen, accepted or not
+        self.sessions = 0  # EHLO/HELO greetings: one per client connection
+
+    async def handle_EHLO(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        with self.lock:
+            self.sessions += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         with self.lock:

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from billify.domain.models import Invoice, amount_text
+from billify.domain.models import Extraction, Invoice, amount_text
 from billify.domain.reports import Month, spending_by_user
 
 COLUMNS = (
@@ -37,34 +37,49 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def record(invoice: Invoice, counted: bool) -> dict[str, Any]:
     """One invoice, JSON-ready: amounts as decimal strings, dates ISO, null where unknown."""
-    extracted = invoice.extraction.to_json() if invoice.extraction else {}
-    return {
-        "id": invoice.id,
-        "received_at": invoice.received_at.isoformat(),
-        "status": invoice.status.value,
-        "counted": counted,
-        "date": extracted.get("date"),
-        "vendor": extracted.get("vendor"),
-        "total": extracted.get("total"),
-        "currency": extracted.get("currency"),
-        "subtotal": extracted.get("subtotal"),
-        "tax": extracted.get("tax"),
-        "invoice_number": extracted.get("invoice_number"),
-        "user_edited": list(extracted.get("user_edited", [])),
-        "duplicate_of": invoice.duplicate_of,
-        "original_filename": invoice.original_filename,
-        "name": invoice.uploader.name,
-        "email": invoice.uploader.email,
-        "confidence": dict(extracted.get("confidence", {})),
-    }
+    extraction = invoice.extraction or _NOTHING_READ
+    confidence = {k: round(v, 3) for k, v in sorted(extraction.confidence.items())}
+    return {**dict(zip(COLUMNS, _values(invoice, counted), strict=True)), "confidence": confidence}
+
+
+_NOTHING_READ = Extraction()
+
+
+def _values(invoice: Invoice, counted: bool) -> tuple[Any, ...]:
+    """The ``COLUMNS`` of one invoice, read from its fields directly: a month's CSV in every
+    monthly report is built from these, so no per-invoice JSON of the whole extraction."""
+    e = invoice.extraction or _NOTHING_READ
+    return (
+        invoice.id,
+        invoice.received_at.isoformat(),
+        invoice.status.value,
+        counted,
+        e.date.isoformat() if e.date else None,
+        e.vendor,
+        amount_text(e.total),
+        e.currency,
+        amount_text(e.subtotal),
+        amount_text(e.tax),
+        e.invoice_number,
+        sorted(e.user_edited),
+        invoice.duplicate_of,
+        invoice.original_filename,
+        invoice.uploader.name,
+        invoice.uploader.email,
+    )
 
 
 def records(invoices: Iterable[Invoice]) -> list[dict[str, Any]]:
+    return [record(invoice, counted) for invoice, counted in _counted(invoices)]
+
+
+def _counted(invoices: Iterable[Invoice]) -> list[tuple[Invoice, bool]]:
+    """Each invoice in export order (user, then time received), and whether it counts."""
     ordered = sorted(invoices, key=lambda i: (i.uploader.email, i.received_at, i.id))
     counted: set[str] = set()
     for spending in spending_by_user(ordered):
         counted |= {i.id for i in spending.counted}
-    return [record(i, i.id in counted) for i in ordered]
+    return [(invoice, invoice.id in counted) for invoice in ordered]
 
 
 def month_export(month: Month, invoices: Sequence[Invoice]) -> dict[str, Any]:
@@ -86,8 +101,10 @@ def to_csv(invoices: Iterable[Invoice]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for row in records(invoices):
-        writer.writerow([_cell(column, row[column]) for column in COLUMNS])
+    for invoice, counted in _counted(invoices):
+        writer.writerow(
+            [_cell(c, v) for c, v in zip(COLUMNS, _values(invoice, counted), strict=True)]
+        )
     return buffer.getvalue()
 
 

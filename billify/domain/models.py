@@ -60,11 +60,12 @@ class LineItem:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LineItem:
+        get = data.get
         return cls(
-            description=str(data.get("description") or ""),
-            quantity=_to_dec(data.get("quantity")),
-            unit_price=_to_dec(data.get("unit_price")),
-            amount=_to_dec(data.get("amount")),
+            str(get("description") or ""),
+            _to_dec(get("quantity")),
+            _to_dec(get("unit_price")),
+            _to_dec(get("amount")),
         )
 
 
@@ -83,8 +84,8 @@ class Evidence:
     def from_json(cls, data: dict[str, Any]) -> Evidence:
         box = data.get("box")
         return cls(
-            page=int(data.get("page") or 0),
-            box=(float(box[0]), float(box[1]), float(box[2]), float(box[3])) if box else None,
+            int(data.get("page") or 0),
+            (float(box[0]), float(box[1]), float(box[2]), float(box[3])) if box else None,
         )
 
 
@@ -141,25 +142,29 @@ class Extraction:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Extraction:
-        raw_date = data.get("date")
+        # Decoding a month of stored invoices runs this per row: one lookup per key, no work
+        # for empty collections.
+        get = data.get
+        raw_date, items = get("date"), get("line_items")
+        confidence, evidence, edited = get("confidence"), get("evidence"), get("user_edited")
         return cls(
-            total=_to_dec(data.get("total")),
-            subtotal=_to_dec(data.get("subtotal")),
-            tax=_to_dec(data.get("tax")),
-            amount_due=_to_dec(data.get("amount_due")),
-            currency=data.get("currency"),
-            vendor=data.get("vendor"),
-            vendor_address=data.get("vendor_address"),
+            total=_to_dec(get("total")),
+            subtotal=_to_dec(get("subtotal")),
+            tax=_to_dec(get("tax")),
+            amount_due=_to_dec(get("amount_due")),
+            currency=get("currency"),
+            vendor=get("vendor"),
+            vendor_address=get("vendor_address"),
             date=dt.date.fromisoformat(raw_date) if raw_date else None,
-            invoice_number=data.get("invoice_number"),
-            line_items=tuple(LineItem.from_json(i) for i in data.get("line_items") or ()),
-            confidence={k: float(v) for k, v in (data.get("confidence") or {}).items()},
-            source=str(data.get("source") or "ocr"),
-            pages=int(data.get("pages") or 1),
-            evidence={
-                str(k): Evidence.from_json(v) for k, v in (data.get("evidence") or {}).items()
-            },
-            user_edited=frozenset(str(f) for f in data.get("user_edited") or ()),
+            invoice_number=get("invoice_number"),
+            line_items=tuple(map(LineItem.from_json, items)) if items else (),
+            confidence={k: float(v) for k, v in confidence.items()} if confidence else {},
+            source=str(get("source") or "ocr"),
+            pages=int(get("pages") or 1),
+            evidence={str(k): Evidence.from_json(v) for k, v in evidence.items()}
+            if evidence
+            else {},
+            user_edited=frozenset(map(str, edited)) if edited else frozenset(),
         )
 
 
@@ -223,7 +228,10 @@ def amount_text(value: Decimal | None) -> str | None:
     ``1939`` -> ``"1939.00"``, ``-8.7900`` -> ``"-8.79"``, ``0.125`` -> ``"0.125"`` (exact)."""
     if value is None or not value.is_finite():
         return _dec(value)
-    whole, _, decimals = format(value, "f").partition(".")
+    text = format(value, "f")
+    if text[-3:-2] == ".":  # exactly two decimals, the usual case: already the answer
+        return text
+    whole, _, decimals = text.partition(".")
     return f"{whole}.{decimals.rstrip('0').ljust(2, '0')}"
 
 

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -126,18 +126,21 @@ def monthly_report(
     """The report of one user's month: totals per currency and their change since the month
     before (``previous``), top vendors, a chart of spend per day (PNG inline by CID), every
     invoice, and the month as a CSV attachment."""
+    # ``counted`` and the totals are derived afresh at each access: derive them once here.
+    counted, sums = spending.counted, spending.totals_by_currency
+    totals = [CurrencyTotal(c, a) for c, a in sums.items()]
     rows = [_report_row(i) for i in spending.invoices]
-    main_currency = _main_currency(spending)
-    chart = _daily_chart(month, spending, main_currency) if main_currency else None
+    main_currency = _main_currency(counted, sums)
+    chart = _daily_chart(month, counted, main_currency) if main_currency else None
     context = {
         "name": spending.uploader.name,
         "month_label": month.label,
         "previous_label": month.previous().label,
         "count": len(spending.invoices),
-        "counted": len(spending.counted),
-        "totals": _totals(spending),
-        "changes": _changes(spending, previous),
-        "top_vendors": _top_vendors(spending),
+        "counted": len(counted),
+        "totals": totals,
+        "changes": _changes(sums, previous),
+        "top_vendors": _top_vendors(counted),
         "chart_cid": CHART_CID if chart else None,
         "chart_currency": main_currency,
         "rows": rows,
@@ -150,11 +153,11 @@ def monthly_report(
     ]
     if chart:
         attachments.insert(0, Attachment("spending.png", chart, "image/png", CHART_CID))
-    totals = ", ".join(t.text for t in _totals(spending)) or "nothing counted"
+    summary = ", ".join(t.text for t in totals) or "nothing counted"
     return _render(
         f"report:{month}:{spending.uploader.email}",
         spending.uploader,
-        f"Your expenses for {month.label}: {totals}",
+        f"Your expenses for {month.label}: {summary}",
         "report",
         context,
         tuple(attachments),
@@ -186,8 +189,7 @@ class Change:
     direction: str  # "up", "down", "same", "new", "gone"
 
 
-def _changes(spending: Spending, previous: Spending | None) -> list[Change]:
-    now = spending.totals_by_currency
+def _changes(now: dict[str, Decimal], previous: Spending | None) -> list[Change]:
     before = previous.totals_by_currency if previous else {}
     changes = []
     for currency in sorted(set(now) | set(before)):
@@ -222,13 +224,16 @@ class VendorTotal:
     text: str
 
 
-def _top_vendors(spending: Spending) -> list[VendorTotal]:
+def _top_vendors(counted: Sequence[Invoice]) -> list[VendorTotal]:
     sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     counts: Counter[tuple[str, str]] = Counter()
     names: dict[tuple[str, str], str] = {}
-    for invoice in spending.counted:
+    simple: dict[str, str] = {}  # a month names the same few vendors again and again
+    for invoice in counted:
         vendor = (invoice.extraction.vendor if invoice.extraction else None) or "unknown vendor"
-        key = ("".join(ch for ch in vendor.upper() if ch.isalnum()), invoice.currency or "???")
+        if vendor not in simple:
+            simple[vendor] = "".join(ch for ch in vendor.upper() if ch.isalnum())
+        key = (simple[vendor], invoice.currency or "???")
         sums[key] += invoice.total or Decimal(0)
         counts[key] += 1
         names.setdefault(key, vendor)
@@ -236,20 +241,19 @@ def _top_vendors(spending: Spending) -> list[VendorTotal]:
     return [VendorTotal(names[k], counts[k], format_money(sums[k], k[1])) for k in ranked]
 
 
-def _main_currency(spending: Spending) -> str | None:
-    counts = Counter(i.currency or "???" for i in spending.counted)
+def _main_currency(counted: Sequence[Invoice], totals: dict[str, Decimal]) -> str | None:
+    counts = Counter(i.currency or "???" for i in counted)
     if not counts:
         return None
-    totals = spending.totals_by_currency
     return max(counts, key=lambda c: (counts[c], totals.get(c, Decimal(0))))
 
 
-def _daily_chart(month: Month, spending: Spending, currency: str) -> bytes:
+def _daily_chart(month: Month, counted: Sequence[Invoice], currency: str) -> bytes:
     start = dt.date(month.year, month.month, 1)
     following = month.next()
     days = (dt.date(following.year, following.month, 1) - start).days
     per_day = [Decimal(0)] * days
-    for invoice in spending.counted:
+    for invoice in counted:
         if (invoice.currency or "???") != currency:
             continue
         printed = invoice.extraction.date if invoice.extraction else None
@@ -264,24 +268,38 @@ def _daily_chart(month: Month, spending: Spending, currency: str) -> bytes:
     return bar_chart(labels, per_day, unit=currency)
 
 
-def _report_row(invoice: Invoice) -> dict[str, str]:
+class ReportRow(NamedTuple):
+    """One invoice's line in the report. A tuple with attributes, not a dict: templates read
+    ``row.date`` as an attribute first, and a dict's failed attribute lookup (an exception) per
+    cell was a good share of rendering a month."""
+
+    date: str
+    vendor: str
+    total: str
+    status_note: str
+    edited: str
+
+
+_NOTES = {
+    InvoiceStatus.PROCESSED: "",
+    InvoiceStatus.NEEDS_REVIEW: "needs review",
+    InvoiceStatus.FAILED: "unreadable",
+    InvoiceStatus.QUEUED: "processing",
+    InvoiceStatus.PROCESSING: "processing",
+}
+
+
+def _report_row(invoice: Invoice) -> ReportRow:
     extraction = invoice.extraction
-    notes = {
-        InvoiceStatus.PROCESSED: "",
-        InvoiceStatus.NEEDS_REVIEW: "needs review",
-        InvoiceStatus.FAILED: "unreadable",
-        InvoiceStatus.QUEUED: "processing",
-        InvoiceStatus.PROCESSING: "processing",
-    }
-    note = "likely duplicate, not counted" if invoice.duplicate_of else notes[invoice.status]
+    note = "likely duplicate, not counted" if invoice.duplicate_of else _NOTES[invoice.status]
     invoice_date = extraction.date if extraction and extraction.date else None
-    return {
-        "date": (invoice_date or invoice.received_at.date()).isoformat(),
-        "vendor": (extraction.vendor if extraction else None) or "unknown vendor",
-        "total": format_money(invoice.total, invoice.currency) or "-",
-        "status_note": note,
-        "edited": "corrected by you" if extraction and extraction.user_edited else "",
-    }
+    return ReportRow(
+        date=(invoice_date or invoice.received_at.date()).isoformat(),
+        vendor=(extraction.vendor if extraction else None) or "unknown vendor",
+        total=format_money(invoice.total, invoice.currency) or "-",
+        status_note=note,
+        edited="corrected by you" if extraction and extraction.user_edited else "",
+    )
 
 
 def _totals(spending: Spending) -> list[CurrencyTotal]:

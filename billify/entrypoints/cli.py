@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -14,11 +15,12 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from billify.bootstrap import LocalBillify, build_local
+from billify.bootstrap import LocalBillify, NoExtractor, build_local
 from billify.config import Settings
 from billify.domain.reports import Month
 from billify.domain.uploads import UploadRejected, detect_media_type
 from billify.entrypoints.cli_extra import register as register_extra_commands
+from billify.services import ReportRun
 
 cli = typer.Typer(
     help="Billify: upload invoices, get told what you spent.",
@@ -51,10 +53,14 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     workers: Annotated[
-        int | None, typer.Option(help="Extraction worker threads (default BILLIFY_WORKERS)")
+        int | None,
+        typer.Option(
+            min=0, max=64, help="Worker processes (default BILLIFY_WORKERS, else one per core)"
+        ),
     ] = None,
 ) -> None:
-    """Run the HTTP API, the extraction worker(s) and the monthly scheduler in one process."""
+    """Run the HTTP API, with supervised worker processes (extraction and reports) and the
+    monthly scheduler beside it."""
     import uvicorn
 
     from billify.entrypoints.http import create_app
@@ -62,11 +68,8 @@ def serve(
 
     _logging()
     app = _app()
-    count = app.settings.workers if workers is None else workers
+    count = app.settings.worker_count if workers is None else workers
     api = create_app(app, background=lambda: background_services(app, workers=count))
-    # Hand the GIL over more often than the default 5 ms, so requests are not kept waiting
-    # behind OCR post-processing running in the worker threads.
-    sys.setswitchinterval(0.0005)
     uvicorn.run(api, host=host, port=port, log_level="info")
 
 
@@ -130,10 +133,13 @@ def report(
         typer.Option(help="Write the report as HTML here instead of sending it (one per user)"),
     ] = None,
     email: Annotated[str | None, typer.Option(help="With --preview: only this user's")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Processes building and sending (default: one per core)"),
+    ] = None,
 ) -> None:
-    """Send the monthly reports by hand (users already sent theirs are skipped)."""
-    from billify.entrypoints.runtime import report_last_month
-
+    """Send the monthly reports by hand: queue one job per user, send them with worker
+    processes, return when each is sent or failed (users already sent theirs are skipped)."""
     _logging()
     app = _app(extractor=_no_extractor())
     if preview is not None:
@@ -141,23 +147,33 @@ def report(
 
         write_previews(app, month, preview, email)
         return
-    if month is None:
-        run = report_last_month(app)
-    else:
-        try:
-            chosen = Month.parse(month)
-        except ValueError as error:
-            typer.echo(f"error: {error}", err=True)
-            raise typer.Exit(2) from error
-        run = app.send_monthly_reports(chosen)
+    try:
+        chosen = Month.parse(month) if month else app.last_month()
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+    run = _send_reports(app, chosen, workers or os.cpu_count() or 1)
+    others = len(run.in_progress)
     typer.echo(
         f"{run.month}: {len(run.sent)} sent, {len(run.already_sent)} already sent, "
-        f"{len(run.in_progress)} being sent by another run, {len(run.failed)} failed"
+        f"{others} being sent by another run, {len(run.failed)} failed"
+        + (f", {len(run.unconfirmed)} not confirmed" if run.unconfirmed else "")
     )
-    for email, reason in run.failed.items():
-        typer.echo(f"  failed: {email}: {reason}", err=True)
+    for address, reason in run.failed.items():
+        typer.echo(f"  failed: {address}: {reason}", err=True)
     if run.failed:
         raise typer.Exit(1)
+
+
+def _send_reports(app: LocalBillify, month: Month, workers: int) -> ReportRun:
+    from rich.progress import Progress
+
+    from billify.entrypoints.runtime import work_reports
+
+    queued = app.queue_monthly_reports(month)
+    with Progress(transient=True, disable=not sys.stderr.isatty()) as progress:
+        task = progress.add_task(f"reports for {month}", total=queued)
+        return work_reports(app, month, workers, lambda _: progress.advance(task))
 
 
 @cli.command("dead-letters")
@@ -253,13 +269,7 @@ def evaluate(
         report.write_predictions(predictions / f"{name}.jsonl")
 
 
-def _no_extractor() -> Any:
-    """Commands that never extract skip loading the OCR engine."""
-
-    class NoExtractor:
-        def extract(self, document: bytes, media_type: str) -> Any:
-            raise RuntimeError("this command does not extract")
-
+def _no_extractor() -> NoExtractor:
     return NoExtractor()
 
 

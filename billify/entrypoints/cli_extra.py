@@ -133,7 +133,7 @@ def write_previews(app: LocalBillify, month: str | None, path: Path, email: str 
         chosen = (
             Month.parse(month)
             if month
-            else Month.containing(app.clock.now(), app.settings.tz).previous()
+            else app.last_month()
         )
         address = validate_email_address(email) if email else None
     except (ValueError, UploadRejected) as error:

@@ -44,7 +44,8 @@ from billify.domain.uploads import (
     validate_upload,
 )
 from billify.entrypoints.http import ErrorBody, InvoiceOut, UploadAccepted
-from billify.ports import InvoiceMessage
+from billify.ports import InvoiceMessage, ReportJob
+from billify.services import ReportOutcome
 
 log = logging.getLogger(__name__)
 logging.getLogger("billify").setLevel(logging.INFO)
@@ -267,28 +268,42 @@ def _give_up(app: Billify, invoice_id: str, attempts: int, error: Exception) -> 
 # -- EventBridge Scheduler: monthly reports ------------------------------------------------------
 
 
-class ReportsFailed(RuntimeError):
-    """Some reports could not be sent; the scheduler's retry sends only those."""
-
-
 def monthly_bill_aggregator(event: dict[str, Any], context: object) -> dict[str, Any]:
-    """Send last month's reports. The month comes from ``{"month": "YYYY-MM"}`` (manual run),
-    else from the schedule's time (``scheduled_time`` or an EventBridge ``time``) minus one
-    month, so a retried or late invocation still reports the right month."""
+    """Queue last month's report jobs, one per user, on the report queue. The month comes from
+    ``{"month": "YYYY-MM"}`` (manual run), else from the schedule's time (``scheduled_time``
+    or an EventBridge ``time``) minus one month, so a retried or late invocation still reports
+    the right month. Running it twice is harmless: a job for a user already sent is a no-op."""
     current = runtime()
     month = _month_of(event or {}, current)
-    run = current.app.send_monthly_reports(month)
-    summary = {
-        "month": str(month),
-        "sent": len(run.sent),
-        "already_sent": len(run.already_sent),
-        "in_progress": len(run.in_progress),
-        "failed": sorted(run.failed),
-    }
-    log.info("monthly reports: %s", json.dumps(summary))
-    if run.failed:
-        raise ReportsFailed(f"{len(run.failed)} report(s) for {month} failed: {summary}")
-    return summary
+    queued = current.app.queue_monthly_reports(month)
+    log.info("monthly reports for %s: %d job(s) queued", month, queued)
+    return {"month": str(month), "queued": queued}
+
+
+class ReportNotSent(RuntimeError):
+    """Sending failed (the claim was released), or another invocation holds the claim and may
+    have died: SQS's redelivery, after the visibility timeout, sends it or finds it sent."""
+
+
+def send_monthly_report(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """One SQS batch of report jobs. A job whose report could not be sent is reported alone
+    (``batchItemFailures``) and redelivered; a job delivered twice finds the report sent."""
+    response = process_partial_response(
+        event=event, record_handler=_report_record, processor=_report_processor, context=context
+    )
+    return dict(response)
+
+
+_report_processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def _report_record(record: SQSRecord) -> None:
+    job = ReportJob.from_json(json.loads(record.body))  # a malformed body fails here
+    (result,) = runtime().app.send_monthly_reports([job])
+    log.info("monthly report %s for %s: %s", job.month, job.email, result.outcome.value)
+    if result.outcome in (ReportOutcome.FAILED, ReportOutcome.IN_PROGRESS):
+        reason = result.error or result.outcome.value
+        raise ReportNotSent(f"report {job.month} for {job.email}: {reason}")
 
 
 def _month_of(event: dict[str, Any], current: Runtime) -> Month:

@@ -1,19 +1,22 @@
 """AWS tests run against emulators over real HTTP on loopback: moto in server mode (S3, SQS,
 DynamoDB, SES, EventBridge Scheduler) and a small Textract stub answering recorded
 DetectDocumentText JSON (moto does not implement Textract's text detection). One moto server
-per session; each test gets its own bucket, queues, table and sender, built from template.yaml."""
+per session; each test gets its own bucket, queues (invoices, monthly reports, and their
+dead-letter queues), table and sender, built from template.yaml."""
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import email
+import inspect
 import json
 import os
 import threading
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -86,8 +89,95 @@ class TextractStub:
         return [operation for operation, _ in self.requests]
 
 
+_index_query = threading.local()
+
+
+def _speed_up_moto(patch: pytest.MonkeyPatch) -> None:
+    """Costs of moto's that grow with the data, replaced by code giving the same answers
+    faster, so that thousands of users' reports run in seconds (test_report_fanout.py):
+
+    - DynamoDB: a Query on an index visits every item of the table, then sorts the whole table
+      with ``DynamoType.__lt__`` (which casts both values at each comparison). Here it is given
+      only the items whose index hash key matches (moto drops the others itself right after),
+      sorted on values cast once per item (the same order: a key has one type per table).
+    - SQS: every message sent, and every message a receive returns (its retention check),
+      computes all the queue's attributes, three of which count the whole queue asking each
+      message's visibility, each time through ``utcnow()`` datetime arithmetic. The retention
+      period is read directly, and SQS's clock is ``time.time()`` (the same seconds since the
+      epoch), which makes those counts cheap.
+    """
+    from moto.core.utils import unix_time
+    from moto.dynamodb.models.table import Table
+    from moto.sqs import models as sqs_models
+    from moto.sqs.models import Message as SqsMessage
+    from moto.sqs.models import SQSBackend
+
+    def unix_time_millis(moment: dt.datetime | None = None) -> float:
+        return time.time() * 1000.0 if moment is None else unix_time(moment) * 1000.0
+
+    original_query = Table.query
+    signature = inspect.signature(original_query)
+
+    def query(self: Table, *args: Any, **kwargs: Any) -> Any:
+        call = signature.bind(self, *args, **kwargs).arguments
+        conditions = call.get("hash_key_conditions") if call.get("index_name") else None
+        _index_query.conditions = list(conditions or [])
+        try:
+            return original_query(self, *args, **kwargs)
+        finally:
+            _index_query.conditions = []
+
+    def matches(item: Any, conditions: list[tuple[str, Any]]) -> bool:
+        for name, expected in conditions:
+            value = item.attrs.get(name)
+            if value is None or value.type != expected.type:
+                return False
+            if value.type == "S" and expected.type == "S":  # cast_value of a string is itself
+                if value.value != expected.value:
+                    return False
+            elif value != expected:
+                return False
+        return True
+
+    def all_items(self: Table) -> list[Any]:
+        items: list[Any] = []
+        for hash_set in self.items.values():
+            if self.range_key_attr:
+                items.extend(hash_set.values())
+            else:
+                items.append(hash_set)
+        conditions = getattr(_index_query, "conditions", None)
+        if conditions:
+            items = [item for item in items if matches(item, conditions)]
+        return sorted(
+            items,
+            key=lambda x: (
+                (x.hash_key.cast_value, x.range_key.cast_value)
+                if x.range_key
+                else x.hash_key.cast_value
+            ),
+        )
+
+    def is_message_valid_based_on_retention_period(
+        self: SQSBackend, queue_name: str, message: SqsMessage
+    ) -> bool:
+        retention = float(self.get_queue(queue_name).message_retention_period)
+        return retention + message.sent_timestamp / 1000 > unix_time()  # type: ignore[operator]
+
+    patch.setattr(sqs_models, "unix_time_millis", unix_time_millis)
+    patch.setattr(Table, "query", query)
+    patch.setattr(Table, "all_items", all_items)
+    patch.setattr(
+        SQSBackend,
+        "is_message_valid_based_on_retention_period",
+        is_message_valid_based_on_retention_period,
+    )
+
+
 @pytest.fixture(scope="session")
 def emulators() -> Iterator[tuple[str, TextractStub]]:
+    patch = pytest.MonkeyPatch()
+    _speed_up_moto(patch)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -112,6 +202,7 @@ def emulators() -> Iterator[tuple[str, TextractStub]]:
         clients.client.cache_clear()
     textract.server.shutdown()
     server.stop()
+    patch.undo()
 
 
 # -- one stack per test -------------------------------------------------------------------------
@@ -127,6 +218,8 @@ class Stack:
     table: str
     sender: str
     template: dict[str, Any]
+    report_queue_url: str = ""
+    report_dlq_url: str = ""
     refs: dict[str, Any] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
@@ -149,9 +242,55 @@ class Stack:
     def poll_queue(self, context: Any, wait: bool = False) -> dict[str, Any] | None:
         """What Lambda's SQS event source mapping does: receive a batch, invoke
         ``extract_bill_info``, delete the records it did not report as failed."""
-        response = self.client("sqs").receive_message(
-            QueueUrl=self.queue_url,
-            MaxNumberOfMessages=10,
+        return self._poll(
+            self.queue_url,
+            self.refs["InvoiceQueue.Arn"],
+            lambda_handlers.extract_bill_info,
+            context,
+            wait=wait,
+        )
+
+    def drain(self, context: Any, rounds: int = 10) -> None:
+        for _ in range(rounds):
+            if self.poll_queue(context) is None:
+                return
+
+    def poll_reports(
+        self, context: Any, batch_size: int = 10, wait: bool = False
+    ) -> dict[str, Any] | None:
+        """The report queue's event source mapping: a batch to ``send_monthly_report``."""
+        return self._poll(
+            self.report_queue_url,
+            self.refs["ReportQueue.Arn"],
+            lambda_handlers.send_monthly_report,
+            context,
+            batch_size=batch_size,
+            wait=wait,
+        )
+
+    def drain_reports(self, context: Any, rounds: int = 10) -> list[dict[str, Any]]:
+        """Poll the report queue until it is empty (or ``rounds`` polls); their results."""
+        results = []
+        for _ in range(rounds):
+            result = self.poll_reports(context)
+            if result is None:
+                break
+            results.append(result)
+        return results
+
+    def _poll(
+        self,
+        queue_url: str,
+        queue_arn: str,
+        handler: Callable[[dict[str, Any], Any], dict[str, Any]],
+        context: Any,
+        batch_size: int = 10,
+        wait: bool = False,
+    ) -> dict[str, Any] | None:
+        sqs = self.client("sqs")
+        response = sqs.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=batch_size,
             AttributeNames=["All"],
             MessageAttributeNames=["All"],
             WaitTimeSeconds=1 if wait else 0,
@@ -159,27 +298,25 @@ class Stack:
         messages = response.get("Messages", [])
         if not messages:
             return None
-        arn = self.refs["InvoiceQueue.Arn"]
-        event = {"Records": [sqs_record(m, arn) for m in messages]}
+        event = {"Records": [sqs_record(m, queue_arn) for m in messages]}
         try:
-            result = lambda_handlers.extract_bill_info(event, context)
+            result = handler(event, context)
         except Exception as error:  # the invocation failed: every message comes back
             return {
                 "batchItemFailures": [{"itemIdentifier": m["MessageId"]} for m in messages],
                 "error": repr(error),
             }
         failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
-        for message in messages:
-            if message["MessageId"] not in failed:
-                self.client("sqs").delete_message(
-                    QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"]
-                )
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            deleted = sqs.delete_message_batch(
+                QueueUrl=queue_url,
+                Entries=[
+                    {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(done)
+                ],
+            )
+            assert not deleted.get("Failed"), deleted["Failed"]
         return result
-
-    def drain(self, context: Any, rounds: int = 10) -> None:
-        for _ in range(rounds):
-            if self.poll_queue(context) is None:
-                return
 
     def raw_item(self, item_id: str) -> dict[str, Any]:
         from boto3.dynamodb.types import TypeDeserializer
@@ -252,6 +389,22 @@ def stack(
         QueueUrl=queue_url, AttributeNames=["QueueArn"]
     )["Attributes"]["QueueArn"]
 
+    report_dlq_props = cfn.resolve(cfn.resource(template, "ReportDeadLetterQueue"), refs)
+    report_dlq_url = sqs.create_queue(
+        QueueName=f"billify-report-dlq-{suffix}", Attributes=cfn.sqs_attributes(report_dlq_props)
+    )["QueueUrl"]
+    refs["ReportDeadLetterQueue.Arn"] = sqs.get_queue_attributes(
+        QueueUrl=report_dlq_url, AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    report_props = cfn.resolve(cfn.resource(template, "ReportQueue"), refs)
+    report_props["VisibilityTimeout"] = 0  # as for the invoice queue: a retry polls at once
+    report_queue_url = sqs.create_queue(
+        QueueName=f"billify-report-{suffix}", Attributes=cfn.sqs_attributes(report_props)
+    )["QueueUrl"]
+    refs["ReportQueue.Arn"] = sqs.get_queue_attributes(
+        QueueUrl=report_queue_url, AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+
     ddb = clients.client("dynamodb")
     table = f"billify-{suffix}"
     table_props = cfn.resource(template, "InvoiceTable")
@@ -270,6 +423,7 @@ def stack(
     environment = {
         "BILLIFY_BUCKET": bucket,
         "BILLIFY_QUEUE_URL": queue_url,
+        "BILLIFY_REPORT_QUEUE_URL": report_queue_url,
         "BILLIFY_TABLE": table,
         "BILLIFY_MAIL_FROM": sender,
         "BILLIFY_EXTRACTOR": "textract",
@@ -283,7 +437,19 @@ def stack(
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     lambda_handlers.runtime.cache_clear()
-    yield Stack(endpoint, textract, bucket, queue_url, dlq_url, table, sender, template, refs)
+    yield Stack(
+        endpoint,
+        textract,
+        bucket,
+        queue_url,
+        dlq_url,
+        table,
+        sender,
+        template,
+        report_queue_url=report_queue_url,
+        report_dlq_url=report_dlq_url,
+        refs=refs,
+    )
     lambda_handlers.runtime.cache_clear()
 
 

@@ -151,36 +151,122 @@ def test_queries_follow_pages(stack: Stack, calls: Counter[str]) -> None:
 def test_report_claims(stack: Stack) -> None:
     repo = repository(stack)
     lease = dt.timedelta(minutes=2)
-    assert repo.claim_report("2026-11", "ana@example.com", T0, lease)
-    assert not repo.claim_report("2026-11", "ana@example.com", T0 + dt.timedelta(minutes=1), lease)
-    # A run that died: its claim is taken over once the lease expired.
-    assert repo.claim_report("2026-11", "ana@example.com", T0 + dt.timedelta(minutes=3), lease)
-    repo.release_report("2026-11", "ana@example.com")
-    assert repo.claim_report("2026-11", "ana@example.com", T0, lease)  # released: at once
-    assert not repo.report_sent("2026-11", "ana@example.com")
-    repo.mark_report_sent("2026-11", "ana@example.com", T0)
-    assert repo.report_sent("2026-11", "ana@example.com")
-    assert not repo.claim_report("2026-11", "ana@example.com", T0 + dt.timedelta(days=9), lease)
-    repo.release_report("2026-11", "ana@example.com")  # a sent report stays sent
-    assert repo.report_sent("2026-11", "ana@example.com")
-    assert not repo.report_sent("2026-12", "ana@example.com")
+    ana, bob = "ana@example.com", "bob@example.com"
+    assert repo.claim_reports("2026-11", [ana, bob, ana], T0, lease) == {ana, bob}
+    soon = T0 + dt.timedelta(minutes=1)
+    assert repo.claim_reports("2026-11", [ana], soon, lease) == set()
+    # A run that died: its claims are taken over once the lease expired.
+    late = T0 + dt.timedelta(minutes=3)
+    assert repo.claim_reports("2026-11", [ana, bob], late, lease) == {ana, bob}
+    repo.release_report("2026-11", ana)
+    assert repo.claim_reports("2026-11", [ana, bob], late, lease) == {ana}  # released: at once
+    assert not repo.report_sent("2026-11", ana)
+    repo.mark_reports_sent("2026-11", [ana, bob], late)
+    assert repo.report_sent("2026-11", ana) and repo.report_sent("2026-11", bob)
+    assert repo.claim_reports("2026-11", [ana, bob], T0 + dt.timedelta(days=9), lease) == set()
+    repo.release_report("2026-11", ana)  # a sent report stays sent
+    assert repo.report_sent("2026-11", ana)
+    assert not repo.report_sent("2026-12", ana)
+    assert repo.claim_reports("2026-12", [], T0, lease) == set()
+    assert stack.raw_item("report#2026-11#ana@example.com")["claimed_at"] == (
+        "2026-11-01T00:03:00.000000+00:00"
+    )
 
 
 def test_concurrent_claims_let_one_run_win(stack: Stack) -> None:
     repo = repository(stack)
-    results: list[bool] = []
+    emails = [f"u{n}@example.com" for n in range(5)]
+    results: list[set[str]] = []
     barrier = threading.Barrier(6)
 
     def claim() -> None:
         barrier.wait()
-        results.append(repo.claim_report("2026-11", "ana@example.com", T0, dt.timedelta(minutes=2)))
+        results.append(repo.claim_reports("2026-11", emails, T0, dt.timedelta(minutes=2)))
 
     threads = [threading.Thread(target=claim) for _ in range(6)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(results) == [False] * 5 + [True]
+    # Each address claimed by exactly one run (not necessarily the same run for all).
+    assert Counter(e for claimed in results for e in claimed) == Counter(emails)
+
+
+@pytest.mark.parametrize("shards", [1, 3])
+def test_report_recipients_page_markers_not_invoices(
+    stack: Stack, calls: Counter[str], shards: int
+) -> None:
+    repo = repository(stack, shards)
+    # November in Berlin is [Oct 31 23:00 UTC, Nov 30 23:00 UTC): two UTC months.
+    uploads = [
+        ("ana@example.com", dt.datetime(2026, 10, 31, 23, 30, tzinfo=dt.UTC)),  # UTC October
+        ("ana@example.com", dt.datetime(2026, 11, 2, tzinfo=dt.UTC)),  # and November
+        ("ana@example.com", dt.datetime(2026, 11, 3, tzinfo=dt.UTC)),
+        ("bob@example.com", dt.datetime(2026, 11, 30, 22, 59, tzinfo=dt.UTC)),
+        ("cy@example.com", dt.datetime(2026, 12, 1, tzinfo=dt.UTC)),  # December in Berlin
+        ("dee@example.com", dt.datetime(2026, 9, 30, tzinfo=dt.UTC)),  # September
+    ]
+    for n, (email, moment) in enumerate(uploads):
+        repo.add(make(f"r{n}", email, moment))
+    start, end = Month(2026, 11).bounds(BERLIN)
+    calls.clear()
+
+    assert list(repo.report_recipients(start, end)) == ["ana@example.com", "bob@example.com"]
+    assert calls == Counter({"Query": 2 * shards})  # months x shards partitions, one page each
+    assert stack.raw_item("usermonth#2026-10#ana@example.com")["month_users_key"].startswith(
+        "2026-10#"
+    )
+    # The markers stay out of the invoice indexes.
+    assert [i.id for i in repo.received_between(start, end)] == ["r0", "r1", "r2", "r3"]
+    assert [i.id for i in repo.received_between(start, end, "ana@example.com")] == [
+        "r0",
+        "r1",
+        "r2",
+    ]
+
+
+def test_report_recipients_follow_pages_and_read_no_invoice(
+    stack: Stack, calls: Counter[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from billify.adapters.aws import dynamodb
+
+    monkeypatch.setattr(dynamodb, "RECIPIENT_PAGE", 7)
+    repo = repository(stack, shards=2)
+    emails = sorted(f"user{n:03d}@example.com" for n in range(40))
+    for n, email in enumerate(emails):
+        for k in range(3):  # several invoices each: still one marker per user and month
+            repo.add(make(f"p{n}-{k}", email, T0 + dt.timedelta(hours=n, minutes=k)))
+    requests: list[dict[str, Any]] = []
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        requests.append(params)
+
+    events = clients.client("dynamodb").meta.events
+    events.register("provide-client-params.dynamodb.Query", record)
+    try:
+        calls.clear()
+        found = list(repo.report_recipients(T0, T0 + dt.timedelta(days=30)))
+    finally:
+        events.unregister("provide-client-params.dynamodb.Query", record)
+    assert found == emails
+    assert calls["Query"] >= 40 // 7 and calls["Scan"] == 0
+    assert {r["IndexName"] for r in requests} == {"ByMonthUser"}
+    assert {r["Limit"] for r in requests} == {7}
+
+
+def test_markers_of_older_invoices_are_backfilled(stack: Stack) -> None:
+    repo = repository(stack)
+    for n, email in enumerate(["ana@example.com", "bob@example.com", "ana@example.com"]):
+        repo.add(make(f"b{n}", email, T0 + dt.timedelta(days=n)))
+    ddb = clients.client("dynamodb")
+    for email in ("ana@example.com", "bob@example.com"):  # as recorded before markers existed
+        ddb.delete_item(TableName=stack.table, Key={"id": {"S": f"usermonth#2026-11#{email}"}})
+    window = (T0, T0 + dt.timedelta(days=30))
+    assert list(repo.report_recipients(*window)) == []
+    assert repo.backfill_report_recipients(*window) == 2
+    assert list(repo.report_recipients(*window)) == ["ana@example.com", "bob@example.com"]
+    assert repo.backfill_report_recipients(*window) == 2  # idempotent
+    assert list(repo.report_recipients(*window)) == ["ana@example.com", "bob@example.com"]
 
 
 def test_utc_months() -> None:

@@ -103,6 +103,7 @@ def test_upload_extract_notify_report(stack: Stack, context: LambdaContext) -> N
     assert stack.textract.operations() == ["DetectDocumentText"]
 
     # The schedule fires at 00:05 on the 1st (Europe/Berlin here): twice, and concurrently.
+    # Each run queues the month's jobs; the report function sends each user's report once.
     month = _month_of(item["received_at"])
     event = {"month": month}
     results: list[dict[str, Any]] = []
@@ -119,16 +120,13 @@ def test_upload_extract_notify_report(stack: Stack, context: LambdaContext) -> N
     for thread in threads:
         thread.join()
     results.append(lambda_handlers.monthly_bill_aggregator(event, context))
+    assert results == [{"month": month, "queued": 1}] * 3
+    assert stack.emails_to("ana@example.com", "report:") == []  # queued, not sent yet
+    polls = stack.drain_reports(context)
+    assert [p["batchItemFailures"] for p in polls] == [[]] * len(polls)
     reports = stack.emails_to("ana@example.com", f"report:{month}")
     assert len(reports) == 1, [r["X-Billify-Key"] for r in stack.sent_emails()]
-    assert sum(r["sent"] for r in results) == 1
-    assert results[-1] == {
-        "month": month,
-        "sent": 0,
-        "already_sent": 1,
-        "in_progress": 0,
-        "failed": [],
-    }
+    assert stack.raw_item(f"report#{month}#ana@example.com")["sent_at"]
     assert "INDAH GIFT" in reports[0].as_string() or "60.30" in reports[0].as_string()
 
 

@@ -35,6 +35,7 @@ def test_functions_handlers_and_runtime() -> None:
         "UploadInvoiceFunction",
         "ExtractBillInfoFunction",
         "MonthlyBillAggregatorFunction",
+        "SendMonthlyReportFunction",
     } <= set(FUNCTIONS)
     for name, function in FUNCTIONS.items():
         props = function["Properties"]
@@ -91,13 +92,112 @@ def test_api_requires_keys_and_accepts_binary_uploads() -> None:
 
 
 def test_queue_event_sources_report_partial_failures() -> None:
+    consumed = set()
     for function in FUNCTIONS.values():
         for event in function["Properties"].get("Events", {}).values():
             if event["Type"] == "SQS":
                 assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+                queue, attribute = event["Properties"]["Queue"]["Fn::GetAtt"]
+                assert attribute == "Arn"
+                consumed.add(queue)
                 timeout = function["Properties"]["Timeout"]
-                visibility = cfn.resource(TEMPLATE, "InvoiceQueue")["VisibilityTimeout"]
-                assert visibility >= 6 * timeout
+                visibility = cfn.resource(TEMPLATE, queue)["VisibilityTimeout"]
+                assert visibility >= 6 * timeout, (queue, visibility, timeout)
+    assert consumed == {"InvoiceQueue", "ReportQueue"}
+
+
+def test_monthly_reports_fan_out_through_their_own_queue() -> None:
+    resources = TEMPLATE["Resources"]
+    # The report queue dead-letters to its own DLQ, watched by its own alarm.
+    queue = cfn.resource(TEMPLATE, "ReportQueue")
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["ReportDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": {"Ref": "MaxReceiveCount"},
+    }
+    assert queue["SqsManagedSseEnabled"] is True
+    dlq = cfn.resource(TEMPLATE, "ReportDeadLetterQueue")
+    assert dlq["MessageRetentionPeriod"] == 1209600  # 14 days to look and redrive
+    alarm = cfn.resource(TEMPLATE, "ReportDeadLetterAlarm")
+    assert resources["ReportDeadLetterAlarm"]["Type"] == "AWS::CloudWatch::Alarm"
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["ReportDeadLetterQueue", "QueueName"]}}
+    ]
+    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+    # The report function consumes it, a few jobs per batch, at bounded concurrency.
+    report = cfn.resource(TEMPLATE, "SendMonthlyReportFunction")
+    assert report["Handler"] == "billify.entrypoints.lambda_handlers.send_monthly_report"
+    (source,) = report["Events"].values()
+    assert source["Type"] == "SQS"
+    props = source["Properties"]
+    assert props["Queue"] == {"Fn::GetAtt": ["ReportQueue", "Arn"]}
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert 1 <= props["BatchSize"] <= 10
+    assert props["ScalingConfig"]["MaximumConcurrency"] == {"Ref": "ReportConcurrency"}
+    assert TEMPLATE["Parameters"]["ReportConcurrency"]["MinValue"] == 2  # Lambda's minimum
+    # Its instances pace their SES sends; the rate is a parameter, read by the settings.
+    rate = report["Environment"]["Variables"]["BILLIFY_SES_MAX_SEND_RATE"]
+    assert rate == {"Ref": "ReportSendRate"}
+    assert "ses_max_send_rate" in AwsSettings.model_fields
+    # A job (one email, paced and retried) fits in the claim lease; the batch in the timeout.
+    lease = AwsSettings.model_fields["report_claim_lease"].default
+    assert report["Timeout"] >= lease / 2
+
+    # Every function that builds the app gets the report queue's URL.
+    env = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    assert env["BILLIFY_REPORT_QUEUE_URL"] == {"Ref": "ReportQueue"}
+    assert {"ReportQueueUrl", "ReportDeadLetterQueueUrl"} <= set(TEMPLATE["Outputs"])
+
+
+def test_report_permissions() -> None:
+    def allowed(function: str) -> dict[str, set[str]]:
+        grants: dict[str, set[str]] = {}
+        for statement in statements(FUNCTIONS[function]):
+            actions = statement["Action"]
+            resources = statement["Resource"]
+            for action in actions if isinstance(actions, list) else [actions]:
+                for res in resources if isinstance(resources, list) else [resources]:
+                    grants.setdefault(action, set()).add(json.dumps(res, sort_keys=True))
+        return grants
+
+    table = json.dumps({"Fn::GetAtt": ["InvoiceTable", "Arn"]})
+    month_users = json.dumps({"Fn::Sub": "${InvoiceTable.Arn}/index/ByMonthUser"})
+    by_email = json.dumps({"Fn::Sub": "${InvoiceTable.Arn}/index/ByEmail"})
+    report_queue = json.dumps({"Fn::GetAtt": ["ReportQueue", "Arn"]})
+
+    # The aggregator only reads the user-month index and queues jobs: no invoice, no mail.
+    aggregator = allowed("MonthlyBillAggregatorFunction")
+    assert aggregator == {"dynamodb:Query": {month_users}, "sqs:SendMessage": {report_queue}}
+    # The report function reads and writes the table (claims, sent records), queries one
+    # user's invoices, and mails from the sender's identity.
+    report = allowed("SendMonthlyReportFunction")
+    assert report["dynamodb:GetItem"] == report["dynamodb:UpdateItem"] == {table}
+    assert report["dynamodb:DeleteItem"] == {table}
+    assert report["dynamodb:Query"] == {by_email}
+    assert len(report["ses:SendRawEmail"]) == 2  # the address and its domain
+    assert set(report) == {
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:Query",
+        "ses:SendRawEmail",
+    }
+    # Uploads write the user-month marker with PutItem, which they may already.
+    assert table in allowed("UploadInvoiceFunction")["dynamodb:PutItem"]
+
+
+def test_table_has_the_sparse_user_month_index() -> None:
+    table = cfn.resource(TEMPLATE, "InvoiceTable")
+    (index,) = [i for i in table["GlobalSecondaryIndexes"] if i["IndexName"] == "ByMonthUser"]
+    assert index["KeySchema"] == [
+        {"AttributeName": "month_users_key", "KeyType": "HASH"},
+        {"AttributeName": "email", "KeyType": "RANGE"},
+    ]
+    assert index["Projection"] == {"ProjectionType": "KEYS_ONLY"}
+    types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
+    assert types["month_users_key"] == "S"
 
 
 def test_layer_pins_agree_with_pyproject() -> None:

@@ -62,3 +62,30 @@ def test_outbox_writes_one_eml_per_key(tmp_path: Path) -> None:
         (tmp_path / "outbox" / "notice_1.eml").read_bytes(), policy=email.policy.default
     )
     assert parsed["From"] == SENDER and parsed["Subject"] == "Invoice: MYR 9.00"
+
+
+def test_smtp_keeps_one_session_for_many_messages_and_reconnects_once_dropped() -> None:
+    with smtp_server() as (handler, port):
+        mailer = SmtpMailer(SmtpSettings("127.0.0.1", port, timeout=5), SENDER)
+        assert mailer.send_batch([message(f"report:{n}") for n in range(3)]) == [None] * 3
+        mailer.send(message("notice:4"))
+        assert handler.sessions == 1 and len(handler.received()) == 4
+    with smtp_server(port) as (handler, _):  # the server restarted: the old session is dead
+        mailer.send(message("notice:5"))
+        assert handler.sessions == 1 and len(handler.received()) == 1
+        handler.refuse_with = "550 mailbox unavailable"
+        errors = mailer.send_batch([message("report:6"), message("report:7")])
+        assert all(error is not None and "550" in str(error) for error in errors)
+        handler.refuse_with = None
+        mailer.send(message("notice:8"))  # a refusal does not end the session
+        assert handler.sessions == 1 and len(handler.received()) == 2
+    mailer.close()
+
+
+def test_outbox_batch_writes_every_file(tmp_path: Path) -> None:
+    mailer = OutboxMailer(tmp_path / "outbox", SENDER)
+    emails = [message(f"report:2026-11:{n}") for n in range(4)]
+    assert mailer.send_batch(emails) == [None] * 4
+    assert sorted(p.name for p in (tmp_path / "outbox").iterdir()) == [
+        f"report_2026-11_{n}.eml" for n in range(4)
+    ]

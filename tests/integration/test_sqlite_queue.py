@@ -1,3 +1,5 @@
+import os
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
@@ -148,3 +150,64 @@ def test_concurrent_consumers_never_share_a_message(tmp_path: Path) -> None:
         thread.join()
     assert sorted(seen) == list(range(200))
     assert queue.depth() == {"visible": 0, "in_flight_or_delayed": 0, "dead": 0}
+
+
+def test_many_are_sent_received_and_acked_in_one_go(queue: SqliteQueue) -> None:
+    assert queue.send_many([{"n": n} for n in range(5)]) == 5
+    leased = queue.receive_many(3)
+    assert [m.body["n"] for m in leased] == [0, 1, 2]
+    assert [m.body["n"] for m in queue.receive_many(10)] == [3, 4]
+    assert queue.ack_many(leased) == 3
+    assert queue.depth() == {"visible": 0, "in_flight_or_delayed": 2, "dead": 0}
+
+
+def test_a_deduplicated_message_waits_in_the_queue_once(queue: SqliteQueue) -> None:
+    def key(body: dict[str, Any]) -> str:
+        return str(body["user"])
+
+    queue.send_many([{"user": "ana"}, {"user": "bo"}], dedup=key)
+    queue.send_many([{"user": "ana"}, {"user": "cy"}], dedup=key)  # ana still waits
+    leased = queue.receive_many(10)
+    assert sorted(m.body["user"] for m in leased) == ["ana", "bo", "cy"]
+    queue.ack_many(leased)
+    queue.send_many([{"user": "ana"}], dedup=key)  # done and gone: queued again
+    assert [m.body["user"] for m in queue.receive_many(10)] == ["ana"]
+
+
+def test_messages_of_a_dead_holder_come_back_at_once(queue: SqliteQueue) -> None:
+    queue.send({"n": 1})
+    held = queue.receive()
+    assert held is not None and queue.holders() == {os.getpid()}
+    assert queue.receive() is None  # leased for 30 s
+    assert queue.release_held_by([os.getpid() + 1]) == 0  # another process: untouched
+    assert queue.release_held_by([os.getpid()]) == 1
+    again = queue.receive()
+    assert again is not None and again.body == {"n": 1} and again.attempts == 2
+    assert not queue.ack(held)  # the first lease is void
+
+
+def test_retry_later_does_not_count_an_attempt(queue: SqliteQueue, ticker: Ticker) -> None:
+    queue.send({"n": 1})
+    for _ in range(5):  # more than max_attempts (3): never dead-lettered for it
+        message = queue.receive()
+        assert message is not None and message.attempts == 1
+        assert queue.retry_later(message, 60)
+        assert queue.receive() is None
+        ticker.now += 61
+    assert queue.depth()["dead"] == 0
+
+
+def test_an_older_queue_file_gains_the_new_columns(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            "CREATE TABLE queue_messages (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL,"
+            " enqueued_at REAL NOT NULL, visible_at REAL NOT NULL, attempts INTEGER NOT NULL"
+            " DEFAULT 0, receipt TEXT, last_error TEXT);"
+            "INSERT INTO queue_messages (body, enqueued_at, visible_at)"
+            " VALUES ('{\"n\": 7}', 0, 0);"
+        )
+    queue = SqliteQueue(path)
+    message = queue.receive()
+    assert message is not None and message.body == {"n": 7}  # nothing accepted is lost
+    assert queue.holders() == {os.getpid()}

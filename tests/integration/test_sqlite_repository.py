@@ -90,17 +90,31 @@ def test_report_claims_are_exclusive_until_sent_or_expired(
     repository: SqliteInvoiceRepository,
 ) -> None:
     lease = dt.timedelta(minutes=10)
-    month, who = "2026-11", "ana@example.com"
-    assert repository.claim_report(month, who, T0, lease)
-    assert not repository.claim_report(month, who, T0 + dt.timedelta(minutes=1), lease)
+    month, ana, bo = "2026-11", "ana@example.com", "bo@example.com"
+
+    def claim(minutes: float, *who: str, of: str = month) -> set[str]:
+        return repository.claim_reports(of, who, T0 + dt.timedelta(minutes=minutes), lease)
+
+    assert claim(0, ana) == {ana}
+    assert claim(1, ana, bo) == {bo}  # one batch: the claimed one is left out
     # The claimer died: once the lease runs out another run takes over.
-    assert repository.claim_report(month, who, T0 + dt.timedelta(minutes=11), lease)
-    repository.release_report(month, who)
-    assert repository.claim_report(month, who, T0 + dt.timedelta(minutes=12), lease)
-    repository.mark_report_sent(month, who, T0 + dt.timedelta(minutes=12))
-    assert repository.report_sent(month, who)
-    assert not repository.claim_report(month, who, T0 + dt.timedelta(days=9), lease)
-    assert repository.claim_report("2026-10", who, T0, lease)
+    assert claim(11, ana) == {ana}
+    repository.release_report(month, ana)
+    assert claim(12, ana) == {ana}
+    repository.mark_reports_sent(month, [ana, bo], T0 + dt.timedelta(minutes=12))
+    assert repository.report_sent(month, ana) and repository.report_sent(month, bo)
+    assert claim(9 * 24 * 60, ana, bo) == set()
+    assert claim(0, ana, of="2026-10") == {ana}
+
+
+def test_report_recipients_are_the_month_s_uploaders_once_each(
+    repository: SqliteInvoiceRepository,
+) -> None:
+    days = [("bo@example.com", 3), ("ana@example.com", 4), ("bo@example.com", 5), ("cy@x.org", 40)]
+    for n, (email, day) in enumerate(days):
+        repository.add(make(f"r{n}", email, minutes=day * 24 * 60))
+    recipients = repository.report_recipients(T0, T0 + dt.timedelta(days=30))
+    assert list(recipients) == ["ana@example.com", "bo@example.com"]
 
 
 def test_recipient_confirmation_round_trip(repository: SqliteInvoiceRepository) -> None:

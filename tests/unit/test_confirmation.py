@@ -16,6 +16,7 @@ from tests.fakes import (
     FakeQueue,
     FakeRepository,
     fake_app,
+    run_reports,
 )
 
 FORM = {"name": "Ana", "email": "ana@example.com"}
@@ -90,12 +91,12 @@ def test_failed_link_email_is_asked_again_on_retry(tmp_path: Path) -> None:
 def test_unconfirmed_addresses_get_no_monthly_report(tmp_path: Path) -> None:
     app, client = make(tmp_path)
     upload_and_process(app, client, 8)
-    run = app.send_monthly_reports(Month(2026, 11))
+    run = run_reports(Month(2026, 11), app.reporting)
     assert run.unconfirmed == ["ana@example.com"] and run.sent == []
     assert isinstance(app.repository, FakeRepository)
     token_hash = next(iter(app.repository.pending_confirmations))
     app.repository.confirm_recipient(token_hash, app.clock.now())
-    assert app.send_monthly_reports(Month(2026, 11)).sent == ["ana@example.com"]
+    assert run_reports(Month(2026, 11), app.reporting).sent == ["ana@example.com"]
 
 
 def test_confirmation_is_off_by_default(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from billify.domain import notifications
 from billify.domain.emails import to_mime
 from billify.domain.models import Extraction, Invoice, InvoiceStatus, Uploader
 from billify.domain.reports import Month, Spending
-from tests.fakes import FakeMailer, FakeRepository, FixedClock
+from tests.fakes import FakeMailer, FakeRepository, FixedClock, run_reports
 
 ANA = Uploader("Ana Lima", "ana@example.com")
 UTC = dt.UTC
@@ -84,13 +84,13 @@ def test_preview_inlines_the_chart_and_sending_passes_the_month_before() -> None
     assert "cid:" not in html and 'src="data:image/png;base64,' in html
     assert not repository.reports  # nothing claimed or marked sent
 
-    services.send_monthly_reports(
-        Month(2026, 11),
+    deps = services.Reporting(
         repository=repository,
         mailer=mailer,
         clock=FixedClock(),
-        timezone=ZoneInfo("UTC"),  # type: ignore[arg-type]
+        timezone=ZoneInfo("UTC"),
     )
+    run_reports(Month(2026, 11), deps)
     assert "+50%" in mailer.sent[0].text
 
 

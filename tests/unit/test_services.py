@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from billify import services
+from billify.adapters.intake import RecordThenQueue
 from billify.domain.extraction import parse_einvoice
 from billify.domain.models import Extraction, InvoiceStatus, UnreadableDocument
 from billify.domain.reports import Month
@@ -19,6 +20,7 @@ from tests.fakes import (
     FakeQueue,
     FakeRepository,
     FixedClock,
+    run_reports,
 )
 from tests.unit.extraction.test_einvoice import CII
 
@@ -53,7 +55,12 @@ class World:
     ) -> services.Submitted:
         upload = validate_upload(name, email, png_bytes(seed, seed), "r.png")
         return services.submit_invoice(
-            upload, blobs=self.blobs, queue=self.queue, repository=self.repository, clock=self.clock
+            upload,
+            blobs=self.blobs,
+            queue=self.queue,
+            repository=self.repository,
+            intake=RecordThenQueue(self.repository, self.queue),
+            clock=self.clock,
         )
 
     def process_all(self) -> None:
@@ -61,9 +68,10 @@ class World:
             services.process_invoice(message, self.deps)
 
     def report(self, month: Month) -> services.ReportRun:
-        return services.send_monthly_reports(
-            month, repository=self.repository, mailer=self.mailer, clock=self.clock, timezone=UTC
+        deps = services.Reporting(
+            repository=self.repository, mailer=self.mailer, clock=self.clock, timezone=UTC
         )
+        return run_reports(month, deps)
 
 
 @pytest.fixture
@@ -259,9 +267,9 @@ def test_two_report_runs_at_once_send_one_report_and_a_dead_claim_is_taken_over(
     world.process_all()
     world.mailer.sent.clear()
     # Another run claimed the user a moment ago and is still sending.
-    assert world.repository.claim_report(
-        "2026-11", "ana@example.com", world.clock.now(), services.REPORT_CLAIM_LEASE
-    )
+    assert world.repository.claim_reports(
+        "2026-11", ["ana@example.com"], world.clock.now(), services.REPORT_CLAIM_LEASE
+    ) == {"ana@example.com"}
     concurrent = world.report(Month(2026, 11))
     assert concurrent.in_progress == ["ana@example.com"] and world.mailer.sent == []
     # That run died mid-send: after the lease, a re-run sends the report once.

@@ -17,29 +17,14 @@ from billify.domain.access import hash_key
 from billify.domain.models import Extraction, LineItem
 from billify.entrypoints.http import create_app
 from tests.conftest import MINIMAL_PDF, jpeg_bytes
-from tests.fakes import (
-    FakeBlobStore,
-    FakeExtractor,
-    FakeMailer,
-    FakeQueue,
-    FakeRepository,
-    FixedClock,
-)
+from tests.fakes import FakeExtractor, FakeQueue, fake_app
 
 FORM = {"name": "Ana", "email": "ana@example.com"}
 LIST = {"email": "ana@example.com", "month": "2026-11"}
 
 
 def make_app(tmp_path: Path, **settings: object) -> Billify:
-    return Billify(
-        Settings(data_dir=tmp_path, **settings),  # type: ignore[arg-type]
-        FakeBlobStore(),
-        FakeQueue(),
-        FakeRepository(),
-        FakeMailer(),
-        FakeExtractor(),
-        FixedClock(),
-    )
+    return fake_app(Settings(data_dir=tmp_path, **settings))  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -5,11 +5,22 @@ Items, all keyed by ``id``:
 - invoice ``<invoice id>``: the seed's attributes ``id, timestamp, name, email, total`` at top
   level (``total``/``subtotal``/``tax`` as numbers), the whole extraction as JSON, and two
   index keys: ``month_key`` = ``YYYY-MM#<shard>`` (UTC month of receipt) and ``received_key`` =
-  ``<received_at ISO UTC>#<id>``. Index ``ByMonth`` (month_key, received_key) serves the monthly
-  job; ``ByEmail`` (email, received_key) one user's month to date.
+  ``<received_at ISO UTC>#<id>``. Index ``ByMonth`` (month_key, received_key) serves
+  ``received_between`` over a month; ``ByEmail`` (email, received_key) one user's month.
+- user-month marker ``usermonth#<YYYY-MM>#<email>`` (UTC month of receipt): "this user uploaded
+  in that month", ``email`` plus ``month_users_key`` = ``YYYY-MM#<shard of the email>``. Only
+  markers carry ``month_users_key``, so the sparse index ``ByMonthUser`` (month_users_key,
+  email; keys only) holds one small entry per user and month whatever the number of invoices:
+  the monthly run pages through it (``report_recipients``) and never reads an invoice. ``add``
+  puts it unconditionally (idempotent: every upload of the month rewrites the same item)
+  *before* the invoice's transaction, not inside it: an invoice is thus never recorded without
+  its marker (a failure in between leaves a marker without invoice, which only costs a job that
+  sends nothing), and two concurrent uploads of one user do not cancel each other's
+  transaction on the shared marker (DynamoDB's TransactionConflict).
+  Invoices recorded before the markers existed get theirs from ``backfill_report_recipients``.
 - upload ``upload#<email>#<sha256>``: points at the first invoice of that file for that user,
   written in the same transaction as the invoice, so duplicate detection is strongly consistent.
-- report ``report#<YYYY-MM>#<email>``: the claim/sent record of one monthly report.
+- report ``report#<YYYY-MM>#<email>`` (local month): the claim/sent record of one monthly report.
 """
 
 from __future__ import annotations
@@ -18,7 +29,8 @@ import datetime as dt
 import hashlib
 import heapq
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +42,10 @@ from billify.domain.models import Extraction, Invoice, InvoiceStatus, Uploader
 
 INDEX_BY_MONTH = "ByMonth"
 INDEX_BY_EMAIL = "ByEmail"
+INDEX_BY_MONTH_USER = "ByMonthUser"
+# Entries per Query page of ByMonthUser: bounds the memory of each page held while merging.
+RECIPIENT_PAGE = 500
+WRITE_BATCH = 25  # BatchWriteItem's limit
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -51,6 +67,11 @@ class DynamoInvoiceRepository:
 
     def add(self, invoice: Invoice) -> None:
         upload_id = _upload_id(invoice.uploader.email, invoice.file_hash)
+        # First the user-month marker (see the module docstring for why not in the transaction).
+        self._ddb.put_item(
+            TableName=self.table,
+            Item=_serialize(self._marker(invoice.uploader.email, _utc_month(invoice.received_at))),
+        )
         try:
             self._ddb.transact_write_items(
                 TransactItems=[
@@ -134,29 +155,55 @@ class DynamoInvoiceRepository:
 
     # -- monthly reports --------------------------------------------------------------------
 
-    def claim_report(self, month: str, email: str, now: dt.datetime, lease: dt.timedelta) -> bool:
-        try:
-            self._ddb.update_item(
-                TableName=self.table,
-                Key=_key(_report_id(month, email)),
-                UpdateExpression="SET #kind = :kind, #claimed = :now",
-                ConditionExpression="attribute_not_exists(#id)"
-                " OR (attribute_not_exists(#sent) AND #claimed <= :stale)",
-                ExpressionAttributeNames={
-                    "#id": "id",
-                    "#kind": "kind",
-                    "#claimed": "claimed_at",
-                    "#sent": "sent_at",
-                },
-                ExpressionAttributeValues=_serialize(
-                    {":kind": "report", ":now": _iso(now), ":stale": _iso(now - lease)}
-                ),
-            )
-        except ClientError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+    def report_recipients(self, start: dt.datetime, end: dt.datetime) -> Iterator[str]:
+        """Every user with a marker in the UTC months [start, end) touches, each once, in
+        address order: the sorted ByMonthUser partitions (months x shards) are merged lazily,
+        one page of each held at a time, and equal neighbours dropped. Memory is bounded by
+        partitions x ``RECIPIENT_PAGE``; neither the invoices nor the users are kept. A user
+        whose only uploads of a boundary UTC month fall outside [start, end) is named too (their
+        job finds no invoice and sends nothing)."""
+        pages = [
+            self._month_users(f"{month}#{shard}")
+            for month in utc_months(start, end)
+            for shard in range(self.month_shards)
+        ]
+        previous: str | None = None
+        for email in heapq.merge(*pages):  # DynamoDB's byte order is code point order
+            if email != previous:
+                yield email
+                previous = email
+
+    def backfill_report_recipients(self, start: dt.datetime, end: dt.datetime) -> int:
+        """Write the user-month markers of the invoices received in [start, end) (those
+        recorded before ``add`` wrote markers). Reads every invoice of those months once
+        (keys and email only); idempotent. Returns how many markers were written."""
+        markers: dict[str, dict[str, Any]] = {}
+        for month in utc_months(start, end):
+            for shard in range(self.month_shards):
+                request = {
+                    "TableName": self.table,
+                    "IndexName": INDEX_BY_MONTH,
+                    "KeyConditionExpression": "#h = :h",
+                    "ProjectionExpression": "#e",
+                    "ExpressionAttributeNames": {"#h": "month_key", "#e": "email"},
+                    "ExpressionAttributeValues": {":h": {"S": f"{month}#{shard}"}},
+                }
+                for page in self._ddb.get_paginator("query").paginate(**request):
+                    for item in page.get("Items", []):
+                        email = str(item["email"]["S"])
+                        marker = self._marker(email, month)
+                        markers.setdefault(str(marker["id"]), marker)
+        items = list(markers.values())
+        for offset in range(0, len(items), WRITE_BATCH):
+            self._write_batch(items[offset : offset + WRITE_BATCH])
+        return len(items)
+
+    def claim_reports(
+        self, month: str, emails: Sequence[str], now: dt.datetime, lease: dt.timedelta
+    ) -> set[str]:
+        """One conditional UpdateItem per address (DynamoDB has no cheaper atomic batch: a
+        transaction would fail as a whole on the first address already claimed)."""
+        return {email for email in dict.fromkeys(emails) if self._claim(month, email, now, lease)}
 
     def release_report(self, month: str, email: str) -> None:
         try:
@@ -170,19 +217,20 @@ class DynamoInvoiceRepository:
             if error_code(error) != "ConditionalCheckFailedException":
                 raise
 
-    def mark_report_sent(self, month: str, email: str, sent_at: dt.datetime) -> None:
-        self._ddb.update_item(
-            TableName=self.table,
-            Key=_key(_report_id(month, email)),
-            UpdateExpression="SET #kind = :kind, #sent = :sent,"
-            " #claimed = if_not_exists(#claimed, :sent)",
-            ExpressionAttributeNames={
-                "#kind": "kind",
-                "#sent": "sent_at",
-                "#claimed": "claimed_at",
-            },
-            ExpressionAttributeValues=_serialize({":kind": "report", ":sent": _iso(sent_at)}),
-        )
+    def mark_reports_sent(self, month: str, emails: Sequence[str], sent_at: dt.datetime) -> None:
+        for email in dict.fromkeys(emails):
+            self._ddb.update_item(
+                TableName=self.table,
+                Key=_key(_report_id(month, email)),
+                UpdateExpression="SET #kind = :kind, #sent = :sent,"
+                " #claimed = if_not_exists(#claimed, :sent)",
+                ExpressionAttributeNames={
+                    "#kind": "kind",
+                    "#sent": "sent_at",
+                    "#claimed": "claimed_at",
+                },
+                ExpressionAttributeValues=_serialize({":kind": "report", ":sent": _iso(sent_at)}),
+            )
 
     def report_sent(self, month: str, email: str) -> bool:
         item = self._get_item(_report_id(month, email))
@@ -289,10 +337,69 @@ class DynamoInvoiceRepository:
             "error": invoice.error,
             "owner": invoice.owner,
             "duplicate_of": invoice.duplicate_of,
-            "month_key": f"{invoice.received_at.astimezone(dt.UTC):%Y-%m}#{shard}",
+            "month_key": f"{_utc_month(invoice.received_at)}#{shard}",
             "received_key": f"{received}#{invoice.id}",
         }
         return {k: v for k, v in item.items() if v is not None}
+
+    def _claim(self, month: str, email: str, now: dt.datetime, lease: dt.timedelta) -> bool:
+        try:
+            self._ddb.update_item(
+                TableName=self.table,
+                Key=_key(_report_id(month, email)),
+                UpdateExpression="SET #kind = :kind, #claimed = :now",
+                ConditionExpression="attribute_not_exists(#id)"
+                " OR (attribute_not_exists(#sent) AND #claimed <= :stale)",
+                ExpressionAttributeNames={
+                    "#id": "id",
+                    "#kind": "kind",
+                    "#claimed": "claimed_at",
+                    "#sent": "sent_at",
+                },
+                ExpressionAttributeValues=_serialize(
+                    {":kind": "report", ":now": _iso(now), ":stale": _iso(now - lease)}
+                ),
+            )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def _marker(self, email: str, utc_month: str) -> dict[str, Any]:
+        shard = int(hashlib.sha256(email.encode()).hexdigest()[:8], 16) % self.month_shards
+        return {
+            "id": _marker_id(utc_month, email),
+            "kind": "usermonth",
+            "email": email,
+            "month": utc_month,
+            "month_users_key": f"{utc_month}#{shard}",
+        }
+
+    def _month_users(self, month_users_key: str) -> Iterator[str]:
+        """The addresses of one ByMonthUser partition, sorted, a page at a time."""
+        pages = self._ddb.get_paginator("query").paginate(
+            TableName=self.table,
+            IndexName=INDEX_BY_MONTH_USER,
+            KeyConditionExpression="#h = :h",
+            ProjectionExpression="#e",
+            ExpressionAttributeNames={"#h": "month_users_key", "#e": "email"},
+            ExpressionAttributeValues={":h": {"S": month_users_key}},
+            PaginationConfig={"PageSize": RECIPIENT_PAGE},
+        )
+        for page in pages:
+            for item in page.get("Items", []):
+                yield str(item["email"]["S"])
+
+    def _write_batch(self, items: list[dict[str, Any]]) -> None:
+        requests = [{"PutRequest": {"Item": _serialize(item)}} for item in items]
+        for attempt in range(8):
+            response = self._ddb.batch_write_item(RequestItems={self.table: requests})
+            requests = (response.get("UnprocessedItems") or {}).get(self.table) or []
+            if not requests:
+                return
+            time.sleep(min(2.0, 0.05 * 2**attempt))  # throttled: back off, then the rest
+        raise RuntimeError(f"{len(requests)} marker(s) not written after retries")
 
     def _get_item(self, item_id: str) -> dict[str, Any] | None:
         response = self._ddb.get_item(TableName=self.table, Key=_key(item_id), ConsistentRead=True)
@@ -343,6 +450,14 @@ def _recipient_id(email: str) -> str:
 
 def _token_id(token_hash: str) -> str:
     return f"confirm#{token_hash}"
+
+
+def _marker_id(utc_month: str, email: str) -> str:
+    return f"usermonth#{utc_month}#{email}"
+
+
+def _utc_month(moment: dt.datetime) -> str:
+    return f"{moment.astimezone(dt.UTC):%Y-%m}"
 
 
 def _report_id(month: str, email: str) -> str:

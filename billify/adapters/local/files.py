@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 
@@ -12,22 +14,51 @@ def write_durably(path: Path, data: bytes) -> None:
 
     A reader never sees half a file, and once this returns the file survives a crash.
     """
+    write_all_durably([(path, data)])
+
+
+# fsyncs issued together share the file system's journal commits: a batch costs a fraction
+# of syncing its files one by one.
+_SYNC_THREADS = 8
+
+
+def write_all_durably(files: Sequence[tuple[Path, bytes]]) -> None:
+    """``write_durably`` for many files at once: each appears whole, and all survive a crash
+    once this returns; written first, then synced together, then renamed in place."""
+    written: list[tuple[str, Path]] = []
+    try:
+        for path, data in files:
+            written.append((_write_temporary(path, data), path))
+        with ThreadPoolExecutor(min(_SYNC_THREADS, len(written)) or 1) as pool:
+            list(pool.map(_fsync_path, [temporary for temporary, _ in written]))
+        for temporary, path in written:
+            os.replace(temporary, path)
+    except BaseException:
+        for temporary, _ in written:
+            Path(temporary).unlink(missing_ok=True)
+        raise
+    for folder in {path.parent for path, _ in files}:
+        _fsync_path(str(folder))
+
+
+def _write_temporary(path: Path, data: bytes) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    folder = os.open(path.parent, os.O_RDONLY)
+    return temporary
+
+
+def _fsync_path(path: str) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
     try:
-        os.fsync(folder)
+        os.fsync(descriptor)
     finally:
-        os.close(folder)
+        os.close(descriptor)
 
 
 class FileBlobStore:
