@@ -105,12 +105,17 @@ def _speed_up_moto(patch: pytest.MonkeyPatch) -> None:
       message's visibility, each time through ``utcnow()`` datetime arithmetic. The retention
       period is read directly, and SQS's clock is ``time.time()`` (the same seconds since the
       epoch), which makes those counts cheap.
+    - The server: routing a request lists and stats moto's ~200 package directories
+      (``list_of_moto_modules``, a fixed list: listed once here), and werkzeug writes an
+      access log line per request (dropped; errors are still logged).
     """
+    from moto import backends
     from moto.core.utils import unix_time
     from moto.dynamodb.models.table import Table
     from moto.sqs import models as sqs_models
     from moto.sqs.models import Message as SqsMessage
     from moto.sqs.models import SQSBackend
+    from werkzeug.serving import WSGIRequestHandler
 
     def unix_time_millis(moment: dt.datetime | None = None) -> float:
         return time.time() * 1000.0 if moment is None else unix_time(moment) * 1000.0
@@ -164,6 +169,9 @@ def _speed_up_moto(patch: pytest.MonkeyPatch) -> None:
         retention = float(self.get_queue(queue_name).message_retention_period)
         return retention + message.sent_timestamp / 1000 > unix_time()  # type: ignore[operator]
 
+    modules = tuple(backends.list_of_moto_modules())
+    patch.setattr(backends, "list_of_moto_modules", lambda: modules)
+    patch.setattr(WSGIRequestHandler, "log_request", lambda *args, **kwargs: None)
     patch.setattr(sqs_models, "unix_time_millis", unix_time_millis)
     patch.setattr(Table, "query", query)
     patch.setattr(Table, "all_items", all_items)

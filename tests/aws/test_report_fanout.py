@@ -204,7 +204,7 @@ def drain_with_instances(stack: Stack, instances: int) -> list[dict[str, int]]:
     ]
     results = []
     for worker in workers:
-        out, _ = worker.communicate(timeout=280)
+        out, _ = worker.communicate(timeout=max(280, USERS // 2))
         assert worker.returncode == 0
         results.append(json.loads(out.strip().splitlines()[-1]))
     return results
@@ -231,13 +231,15 @@ def test_bulk_items_are_what_add_writes(stack: Stack) -> None:
     }
 
 
-# 2,000 in the issue; moto over HTTP on 2 shared cores takes over 5 min for that, so CI runs
-# 300 (BILLIFY_FANOUT_USERS=2000 for the full figure).
+# 2,000 in the issue: BILLIFY_FANOUT_USERS=2000 runs that (~2.5 min on this project's 2 shared
+# cores, ~55 ms per report: moto over HTTP, the report's chart and MIME, botocore's encoding);
+# by default 300 (~20 s), the same code paths.
 USERS = int(os.environ.get("BILLIFY_FANOUT_USERS", "300"))
 
 
 @pytest.mark.slow
-def test_two_thousand_users_get_exactly_one_report_each(
+@pytest.mark.timeout(max(300, USERS // 2))
+def test_every_user_of_a_big_month_gets_exactly_one_report(
     stack: Stack, context: LambdaContext
 ) -> None:
     users = [f"user{n:04d}@example.com" for n in range(USERS)]
@@ -248,18 +250,12 @@ def test_two_thousand_users_get_exactly_one_report_each(
         invoice(f"b{n}", users[n], NOVEMBER.bounds(BERLIN)[0] + dt.timedelta(minutes=n % 59))
         for n in range(0, USERS, 10)
     ]
-    t0 = time.monotonic()
     populate_fast(stack, invoices)
-    print("TIMING populate", time.monotonic() - t0)
 
-    t0 = time.monotonic()
     result = lambda_handlers.monthly_bill_aggregator({"month": str(NOVEMBER)}, context)
     assert result == {"month": str(NOVEMBER), "queued": USERS}
-    print("TIMING aggregate", time.monotonic() - t0)
 
-    t0 = time.monotonic()
-    counts = drain_with_instances(stack, instances=2)
-    print("TIMING drain", time.monotonic() - t0, counts)
+    counts = drain_with_instances(stack, instances=2)  # the template's ReportConcurrency
     assert waiting(stack) == 0  # drained
     assert sum(c["failed"] for c in counts) == 0
     assert sum(c["done"] for c in counts) == USERS
