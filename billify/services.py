@@ -358,7 +358,12 @@ def _send_group(month: Month, jobs: list[ReportJob], deps: Reporting) -> list[Re
     results = [_unclaimed(month, job, repository) for job in jobs if job.email not in claimed]
     built: list[tuple[ReportJob, OutgoingEmail]] = []
     for job in (j for j in jobs if j.email in claimed):
-        report = _build_report(month, job.email, deps)
+        try:
+            report = _build_report(month, job.email, deps)
+        except Exception as failure:  # e.g. the store throttled: give the claim back at once
+            repository.release_report(str(month), job.email)
+            results.append(ReportResult(job, ReportOutcome.FAILED, f"{failure}"))
+            continue
         if report is None:
             repository.release_report(str(month), job.email)
             results.append(ReportResult(job, ReportOutcome.NOTHING))

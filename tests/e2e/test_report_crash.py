@@ -26,16 +26,21 @@ pytestmark = pytest.mark.slow
 USERS = [f"user{n}@example.com" for n in range(6)]
 
 
-def test_report_run_killed_halfway_is_finished_by_the_next(tmp_path: Path) -> None:
+def october_invoices(data_dir: Path, users: list[str]) -> None:
+    """One processed invoice per user, received in October 2026."""
     clock = FixedClock(dt.datetime(2026, 10, 15, 12, tzinfo=dt.UTC))
     app = build_local(
-        Settings(data_dir=tmp_path), extractor=FakeExtractor(), mailer=FakeMailer(), clock=clock
+        Settings(data_dir=data_dir), extractor=FakeExtractor(), mailer=FakeMailer(), clock=clock
     )
-    for n, email in enumerate(USERS):
+    for n, email in enumerate(users):
         app.submit(validate_upload(f"User {n}", email, png_bytes(8 + n, 8)))
     worker = Worker(app)
     while worker.run_once():
         pass
+
+
+def test_report_run_killed_halfway_is_finished_by_the_next(tmp_path: Path) -> None:
+    october_invoices(tmp_path, USERS)
 
     with smtp_server() as (handler, port):
         handler.ack_delay = 0.4
@@ -77,15 +82,7 @@ def test_a_report_worker_killed_mid_run_leaves_no_user_without_or_with_two(
     tmp_path: Path,
 ) -> None:
     users = [f"user{n}@example.com" for n in range(12)]
-    clock = FixedClock(dt.datetime(2026, 10, 15, 12, tzinfo=dt.UTC))
-    app = build_local(
-        Settings(data_dir=tmp_path), extractor=FakeExtractor(), mailer=FakeMailer(), clock=clock
-    )
-    for n, email in enumerate(users):
-        app.submit(validate_upload(f"User {n}", email, png_bytes(8 + n, 8)))
-    worker = Worker(app)
-    while worker.run_once():
-        pass
+    october_invoices(tmp_path, users)
 
     with smtp_server() as (handler, port):
         handler.ack_delay = 0.3
