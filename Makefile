@@ -3,11 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: run test lint unit integration e2e bench eval clean
 
 run: $(STAMP)
-	$(BIN)/billify serve
+	$(BIN)/billify serve --host $(HOST) --port $(PORT)
 
 test: lint
 	$(BIN)/pytest

@@ -9,20 +9,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from billify import services
+from billify import accounts, services
+from billify.adapters.aws.direct_upload import DirectUploads
 from billify.adapters.intake import RecordThenQueue
 from billify.adapters.local.clock import SystemClock
-from billify.adapters.local.files import FileBlobStore
+from billify.adapters.local.files import FileBlobStore, load_or_create_secret
 from billify.adapters.local.intake import SqliteIntake
 from billify.adapters.local.mailers import OutboxMailer, SmtpMailer, SmtpSettings
+from billify.adapters.local.sqlite_access import SqliteAccessStore
 from billify.adapters.local.sqlite_queue import SqliteQueue
 from billify.adapters.local.sqlite_repository import SqliteInvoiceRepository
 from billify.config import AwsSettings, Settings
+from billify.domain.auth import ActionLinks
 from billify.domain.models import Extraction, Invoice
 from billify.domain.reports import Month
 from billify.domain.review import ReviewThresholds
 from billify.domain.uploads import Upload
 from billify.ports import (
+    AccessStore,
     BlobStore,
     Clock,
     Extractor,
@@ -51,9 +55,15 @@ class Billify:
     clock: Clock
     reports: ReportQueue
     intake: InvoiceIntake
+    access: AccessStore
+    links: ActionLinks
+    # Presigned uploads straight to the blob store (AWS: files over API Gateway's limit).
+    direct_uploads: DirectUploads | None = None
 
     @property
     def processing(self) -> services.Processing:
+        from billify.adapters.local.documents import Documents  # renders the notice's crop
+
         return services.Processing(
             blobs=self.blobs,
             repository=self.repository,
@@ -64,6 +74,8 @@ class Billify:
             review=self.review,
             confirm_recipients=self.settings.confirm_recipients,
             public_url=self.settings.public_url,
+            links=self.links,
+            documents=Documents(),
         )
 
     @property
@@ -81,6 +93,17 @@ class Billify:
             intake=self.intake,
             clock=self.clock,
             owner=owner,
+        )
+
+    def replace(self, old: Invoice, upload: Upload) -> services.Submitted:
+        return services.replace_invoice(
+            old,
+            upload,
+            blobs=self.blobs,
+            queue=self.queue,
+            repository=self.repository,
+            intake=self.intake,
+            clock=self.clock,
         )
 
     def process(self, message: InvoiceMessage) -> Invoice | None:
@@ -101,6 +124,8 @@ class Billify:
             timezone=self.settings.tz,
             confirm_recipients=self.settings.confirm_recipients,
             claim_lease=dt.timedelta(seconds=self.settings.report_claim_lease),
+            links=self.links,
+            public_url=self.settings.public_url,
         )
 
     def last_month(self) -> Month:
@@ -114,6 +139,19 @@ class Billify:
 
     def send_monthly_reports(self, jobs: Sequence[ReportJob]) -> list[services.ReportResult]:
         return services.send_monthly_reports(jobs, self.reporting)
+
+    @property
+    def accounts(self) -> accounts.Accounts:
+        return accounts.Accounts(
+            store=self.access,
+            repository=self.repository,
+            queue=self.queue,
+            mailer=self.mailer,
+            clock=self.clock,
+            links=self.links,
+            timezone=self.settings.tz,
+            public_url=self.settings.public_url,
+        )
 
     def confirm_recipient(self, token: str) -> services.Confirmed | None:
         return services.confirm_recipient(
@@ -134,7 +172,6 @@ class LocalBillify(Billify):
             self.mark_failed(invoice_id, f"gave up after repeated failures: {error}")
         except Exception:  # the dead letter is kept; retrying it from there finishes the job
             log.exception("could not mark dead-lettered invoice %s as failed", invoice_id)
-
 
     def handle_dead_report(self, body: dict[str, Any], error: str) -> None:
         # Its claim was released when sending failed: the next monthly run (at the next start
@@ -185,6 +222,13 @@ def build_local(settings: Settings | None = None, **overrides: Any) -> LocalBill
         "mailer": overrides.get("mailer") or build_mailer(settings),
         "extractor": overrides.get("extractor") or build_extractor(settings.ocr_threads),
         "clock": overrides.get("clock") or SystemClock(),
+        "access": overrides.get("access")
+        or SqliteAccessStore(settings.database_path, settings.db_busy_timeout),
+        "links": ActionLinks(
+            settings.secret_key.get_secret_value().encode()
+            if settings.secret_key
+            else load_or_create_secret(settings.secret_key_path)
+        ),
     }
     queue, repository = components["queue"], components["repository"]
     if isinstance(queue, SqliteQueue) and isinstance(repository, SqliteInvoiceRepository):
@@ -228,6 +272,8 @@ def build_aws_extractor(settings: AwsSettings) -> Extractor:
 def build_aws(settings: AwsSettings | None = None, **overrides: Any) -> Billify:
     """Wire the AWS adapters (Lambda). ``overrides`` replace adapters, as in ``build_local``.
     boto3 is imported here only when called, so the local mode never needs it."""
+    from billify.adapters.aws.direct_upload import S3DirectUploads
+    from billify.adapters.aws.dynamo_access import DynamoAccessStore
     from billify.adapters.aws.dynamodb import DynamoInvoiceRepository
     from billify.adapters.aws.s3 import S3BlobStore
     from billify.adapters.aws.ses import SesMailer
@@ -248,6 +294,9 @@ def build_aws(settings: AwsSettings | None = None, **overrides: Any) -> Billify:
         ),
         "extractor": overrides.get("extractor") or build_aws_extractor(settings),
         "clock": overrides.get("clock") or SystemClock(),
+        "access": overrides.get("access") or DynamoAccessStore(settings.table),
+        "direct_uploads": overrides.get("direct_uploads") or S3DirectUploads(settings.bucket),
+        "links": ActionLinks(settings.secret_key.get_secret_value().encode()),
     }
     components["intake"] = RecordThenQueue(components["repository"], components["queue"])
     return Billify(settings=settings, **components)

@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     confirm_recipients: bool = False
     # Where users reach this server (links in emails).
     public_url: str = "http://127.0.0.1:8000"
+    # Sign-in: "on" (default) lets each person see only their own invoices, after signing in
+    # by an emailed link; "off" is the open single-user mode of a laptop: anyone who reaches
+    # the server sees and changes every invoice.
+    auth: Literal["on", "off"] = "on"
+    # Signs the links in notices and reports (at least 32 characters). Unset locally: a
+    # random key is made once and kept in the data folder (secret.key).
+    secret_key: SecretStr | None = Field(default=None, min_length=32)
     # API keys as comma-separated ``label:sha256hex`` entries; unset means an open API.
     api_keys: str | None = None
     # Requests allowed per API key (``limits`` notation, e.g. ``120/minute``).
@@ -113,6 +120,10 @@ class Settings(BaseSettings):
         return self.data_dir / "report-queue.sqlite3"
 
     @property
+    def secret_key_path(self) -> Path:
+        return self.data_dir / "secret.key"
+
+    @property
     def blob_dir(self) -> Path:
         return self.data_dir / "blobs"
 
@@ -134,6 +145,8 @@ class AwsSettings(Settings):
     report_queue_url: str = Field(pattern=r"^https?://")
     table: str = Field(min_length=3)
     mail_from: str = Field(min_length=3)
+    # Required here: every function instance must sign and check links with the same key.
+    secret_key: SecretStr = Field(min_length=32)
     extractor: Literal["textract", "bundled"] = "textract"
     # Month index partitions per UTC month; only ever raise it (reads cover shards 0..n-1).
     month_shards: int = Field(default=1, ge=1, le=64)

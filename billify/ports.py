@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeAlias
 
+from billify.domain.auth import Session, SignInLink
 from billify.domain.emails import OutgoingEmail
 from billify.domain.extraction.lines import Box, TextLine
 from billify.domain.models import Extraction, Invoice
@@ -129,6 +130,31 @@ class InvoiceRepository(Protocol):
     def confirm_recipient(self, token_hash: str, now: dt.datetime) -> str | None:
         """Mark the address whose pending token this is as confirmed; its email, or None."""
 
+    def confirm_address(self, email: str, now: dt.datetime) -> bool:
+        """Mark the address confirmed (its owner signed in); True if it was not before."""
+
+
+class AccessStore(Protocol):
+    """Sign-in links and sessions, by the SHA-256 hash of their token, and rate-limit counters.
+    Expired entries are never returned (and may be purged by the store: TTL on DynamoDB)."""
+
+    def add_sign_in_link(self, link: SignInLink) -> None: ...
+
+    def use_sign_in_link(self, token_hash: str, now: dt.datetime) -> SignInLink | None:
+        """Atomically take the link: the first caller gets it while unexpired, later ones and
+        callers after expiry get None."""
+
+    def add_session(self, session: Session) -> None: ...
+
+    def session(self, token_hash: str, now: dt.datetime) -> Session | None:
+        """The live session with this token hash, or None (unknown, ended or expired)."""
+
+    def end_session(self, token_hash: str) -> None: ...
+
+    def count_attempt(self, key: str, window_start: dt.datetime, window: dt.timedelta) -> int:
+        """Count one attempt for ``key`` in the fixed window starting at ``window_start``
+        (atomic across processes); the window's count including this one."""
+
 
 class Mailer(Protocol):
     # True when delivering the same ``email.key`` again replaces the first copy (the outbox):
@@ -193,3 +219,9 @@ class OcrEngine(Protocol):
 class Clock(Protocol):
     def now(self) -> dt.datetime:
         """Timezone-aware current time."""
+
+
+class DuplicateUpload(RuntimeError):
+    """The same file from the same person is being recorded by another upload at this very
+    moment (raised by a repository that detects it atomically, DynamoDB's transaction). The
+    HTTP answer is 409: retried, the upload gets the first one's answer (``duplicate``)."""

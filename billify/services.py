@@ -14,7 +14,10 @@ from zoneinfo import ZoneInfo
 
 from billify.domain import notifications
 from billify.domain.access import hash_key
+from billify.domain.action_links import NoticeLinks, month_link, notice_links
+from billify.domain.auth import ActionLinks, Viewer
 from billify.domain.corrections import apply_corrections
+from billify.domain.crops import crop_jpeg
 from billify.domain.emails import OutgoingEmail
 from billify.domain.models import Extraction, Invoice, InvoiceStatus, UnreadableDocument, Uploader
 from billify.domain.reports import Month, Spending, spending_by_user
@@ -23,6 +26,7 @@ from billify.domain.uploads import Upload
 from billify.ports import (
     BlobStore,
     Clock,
+    DocumentOpener,
     Extractor,
     InvoiceIntake,
     InvoiceMessage,
@@ -104,6 +108,10 @@ class Processing:
     # Double opt-in: notices wait until the address has confirmed it wants them.
     confirm_recipients: bool = False
     public_url: str = "http://127.0.0.1:8000"
+    # Signs the notices' links to the invoice on the page (None: notices without links).
+    links: ActionLinks | None = None
+    # Renders the page where the total was read, for the notice's crop (None: no crop).
+    documents: DocumentOpener | None = None
 
 
 def process_invoice(message: InvoiceMessage, deps: Processing) -> Invoice | None:
@@ -179,17 +187,47 @@ def _notify(invoice: Invoice, deps: Processing) -> Invoice:
     if deps.confirm_recipients and not deps.repository.recipient_confirmed(invoice.uploader.email):
         _ask_for_confirmation(invoice.uploader, deps)
         return invoice  # the notice is held; confirming the address releases it
+    links = _notice_links(invoice, deps)
     if invoice.status == InvoiceStatus.FAILED:
-        email = notifications.failure_notice(invoice, invoice.error or "the file could not be read")
+        reason = invoice.error or "the file could not be read"
+        email = notifications.failure_notice(invoice, reason, links=links)
     else:
-        month = Month.containing(invoice.received_at, deps.timezone)
+        month = Month.containing(invoice.received_at, deps.timezone)  # upload date's month
         to_check = deps.review.fields_to_check(invoice.extraction)
         spending = _month_to_date(invoice, month, deps)
-        email = notifications.invoice_notice(invoice, month, spending, to_check)
+        email = notifications.invoice_notice(
+            invoice, month, spending, to_check, links=links, crop=_total_crop(invoice, deps)
+        )
     deps.mailer.send(email)  # raises when it cannot send: the queue retries the message
     notified = invoice.with_changes(notice_sent_at=deps.clock.now())
     deps.repository.save(notified)
     return notified
+
+
+def _notice_links(invoice: Invoice, deps: Processing) -> NoticeLinks | None:
+    """The notice's buttons, signed for the uploader and this invoice only."""
+    if deps.links is None:
+        return None
+    return notice_links(deps.links, deps.public_url, invoice, deps.clock.now())
+
+
+def _total_crop(invoice: Invoice, deps: Processing) -> bytes | None:
+    """A small JPEG of where the total was read, or None: no box to show, no opener, or any
+    failure making it (the notice goes without; it is never lost for a picture)."""
+    extraction = invoice.extraction
+    evidence = extraction.evidence.get("total") if extraction else None
+    if deps.documents is None or evidence is None or evidence.box is None:
+        return None
+    try:
+        opened = deps.documents.open(deps.blobs.get(invoice.blob_key), invoice.media_type)
+        try:
+            page = opened.page_image(evidence.page)
+        finally:
+            opened.close()
+        return crop_jpeg(page, evidence.box)
+    except Exception as error:  # unreadable file, page gone, odd box: no crop, same notice
+        log.warning("no crop of the total for invoice %s: %s", invoice.id, error)
+        return None
 
 
 def _ask_for_confirmation(uploader: Uploader, deps: Processing) -> None:
@@ -220,6 +258,13 @@ def confirm_recipient(
     email = repository.confirm_recipient(hash_key(token), now)
     if email is None:
         return None
+    return Confirmed(email, release_held_notices(email, now, repository, queue))
+
+
+def release_held_notices(
+    email: str, now: dt.datetime, repository: InvoiceRepository, queue: InvoiceQueue
+) -> int:
+    """Queue again the notices held for an address until it confirmed; how many."""
     held = [
         invoice
         for invoice in repository.received_between(
@@ -230,7 +275,7 @@ def confirm_recipient(
     ]
     for invoice in held:
         queue.enqueue(InvoiceMessage(invoice.id, invoice.blob_key, reason="confirmed"))
-    return Confirmed(email, len(held))
+    return len(held)
 
 
 HELD_NOTICE_WINDOW = dt.timedelta(days=90)
@@ -312,6 +357,9 @@ class Reporting:
     timezone: ZoneInfo
     confirm_recipients: bool = False
     claim_lease: dt.timedelta = REPORT_CLAIM_LEASE
+    # Signs the report's link to the month on the page (None: reports without it).
+    links: ActionLinks | None = None
+    public_url: str = "http://127.0.0.1:8000"
 
 
 def queue_monthly_reports(
@@ -394,7 +442,16 @@ def _build_report(month: Month, email: str, deps: Reporting) -> OutgoingEmail | 
     if current is None:
         return None
     before = _spending_per_email(month.previous(), deps.repository, deps.timezone, email)
-    return notifications.monthly_report(month, current, before.get(email))
+    return notifications.monthly_report(
+        month, current, before.get(email), link=_report_link(month, email, deps)
+    )
+
+
+def _report_link(month: Month, email: str, deps: Reporting) -> str | None:
+    """The report's link to the month on the page: one HMAC, no storage."""
+    if deps.links is None:
+        return None
+    return month_link(deps.links, deps.public_url, email, str(month), deps.clock.now())
 
 
 def _spending_per_email(
@@ -425,19 +482,58 @@ def preview_monthly_reports(
 def invoices_of_month(
     month: Month,
     email: str | None,
+    viewer: Viewer,
     *,
     repository: InvoiceRepository,
     timezone: ZoneInfo,
-    owner: str | None = None,
 ) -> list[Invoice]:
-    """One user's (everyone's if ``email`` is None) invoices received in ``month``, oldest
-    first; with ``owner`` (API keys in use) only those that key uploaded."""
+    """One person's (everyone's if ``email`` is None) invoices received in ``month``, oldest
+    first: those this viewer may see."""
     start, end = month.bounds(timezone)
-    return [
-        invoice
-        for invoice in repository.received_between(start, end, email)
-        if owner is None or invoice.owner == owner
-    ]
+    return [i for i in repository.received_between(start, end, email) if viewer.may_see(i)]
+
+
+def visible_invoice(
+    invoice_id: str, viewer: Viewer, repository: InvoiceRepository
+) -> Invoice | None:
+    """The invoice if this viewer may see it; None for a missing id and for anyone else's
+    (the two must look the same, so ids reveal nothing)."""
+    invoice = repository.get(invoice_id) if 0 < len(invoice_id) <= 64 else None
+    return invoice if invoice is not None and viewer.may_see(invoice) else None
+
+
+def delete_invoice(invoice: Invoice, *, repository: InvoiceRepository, blobs: BlobStore) -> None:
+    """Forget an invoice: its record first (it stops counting at once), then its file. A message
+    still queued for it finds no record and is dropped."""
+    repository.delete(invoice.id)
+    blobs.delete(invoice.blob_key)
+
+
+def replace_invoice(
+    old: Invoice,
+    upload: Upload,
+    *,
+    blobs: BlobStore,
+    queue: InvoiceQueue,
+    repository: InvoiceRepository,
+    intake: InvoiceIntake,
+    clock: Clock,
+) -> Submitted:
+    """A better file for an invoice: submitted as a new invoice of the same person (read
+    afresh), and the old one deleted once the new one is safely queued. The same file again
+    changes nothing."""
+    submitted = submit_invoice(
+        upload,
+        blobs=blobs,
+        queue=queue,
+        repository=repository,
+        intake=intake,
+        clock=clock,
+        owner=old.owner,
+    )
+    if submitted.invoice.id != old.id:
+        delete_invoice(old, repository=repository, blobs=blobs)
+    return submitted
 
 
 class NotCorrectable(Exception):

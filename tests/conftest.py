@@ -16,9 +16,11 @@ def png_bytes(width: int = 8, height: int = 8) -> bytes:
     return buffer.getvalue()
 
 
-def jpeg_bytes() -> bytes:
+def jpeg_bytes(seed: int = 0) -> bytes:
+    """A tiny JPEG; another ``seed`` gives other bytes (another file to the deduplication)."""
     buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), (255, 255, 255)).save(buffer, format="JPEG")
+    shade = 255 - seed % 200
+    Image.new("RGB", (8, 8), (255, shade, 255)).save(buffer, format="JPEG")
     return buffer.getvalue()
 
 

@@ -12,10 +12,12 @@ from billify.adapters.intake import RecordThenQueue
 from billify.adapters.sending import send_each
 from billify.bootstrap import Billify
 from billify.config import Settings
+from billify.domain.auth import ActionLinks, Session, SignInLink
 from billify.domain.emails import OutgoingEmail
 from billify.domain.models import Extraction, Invoice
 from billify.domain.reports import Month
 from billify.ports import (
+    AccessStore,
     BlobStore,
     Clock,
     Extractor,
@@ -160,6 +162,43 @@ class FakeRepository:
         for email in emails:
             self.reports.setdefault((month, email), sent_at)
 
+    def confirm_address(self, email: str, now: dt.datetime) -> bool:
+        self.pending_confirmations = {
+            t: e for t, e in self.pending_confirmations.items() if e != email
+        }
+        if email in self.confirmed:
+            return False
+        self.confirmed.add(email)
+        return True
+
+
+class FakeAccessStore:
+    def __init__(self) -> None:
+        self.links: dict[str, SignInLink] = {}
+        self.sessions: dict[str, Session] = {}
+        self.attempts: dict[tuple[str, dt.datetime], int] = {}
+
+    def add_sign_in_link(self, link: SignInLink) -> None:
+        self.links[link.token_hash] = link
+
+    def use_sign_in_link(self, token_hash: str, now: dt.datetime) -> SignInLink | None:
+        link = self.links.pop(token_hash, None)
+        return link if link is not None and now < link.expires_at else None
+
+    def add_session(self, session: Session) -> None:
+        self.sessions[session.token_hash] = session
+
+    def session(self, token_hash: str, now: dt.datetime) -> Session | None:
+        session = self.sessions.get(token_hash)
+        return session if session is not None and session.live(now) else None
+
+    def end_session(self, token_hash: str) -> None:
+        self.sessions.pop(token_hash, None)
+
+    def count_attempt(self, key: str, window_start: dt.datetime, window: dt.timedelta) -> int:
+        self.attempts[key, window_start] = self.attempts.get((key, window_start), 0) + 1
+        return self.attempts[key, window_start]
+
 
 @dataclass
 class FakeMailer:
@@ -232,7 +271,12 @@ def fake_app(settings: Settings, repository: FakeRepository | None = None) -> Bi
         FixedClock(),
         FakeReportQueue(),
         RecordThenQueue(repository, queue),
+        FakeAccessStore(),
+        ActionLinks(TEST_SECRET),
     )
+
+
+TEST_SECRET = b"a test secret of at least thirty-two bytes"
 
 
 def run_reports(month: Month, deps: services.Reporting) -> services.ReportRun:
@@ -257,3 +301,4 @@ def _checks() -> None:
     _reports: ReportQueue = FakeReportQueue()
     _extractor: Extractor = FakeExtractor()
     _clock: Clock = FixedClock()
+    _access: AccessStore = FakeAccessStore()

@@ -39,7 +39,13 @@ def record(invoice: Invoice, counted: bool) -> dict[str, Any]:
     """One invoice, JSON-ready: amounts as decimal strings, dates ISO, null where unknown."""
     extraction = invoice.extraction or _NOTHING_READ
     confidence = {k: round(v, 3) for k, v in sorted(extraction.confidence.items())}
-    return {**dict(zip(COLUMNS, _values(invoice, counted), strict=True)), "confidence": confidence}
+    evidence = {k: v.to_json() for k, v in sorted(extraction.evidence.items())}
+    return {
+        **dict(zip(COLUMNS, _values(invoice, counted), strict=True)),
+        "confidence": confidence,
+        "evidence": evidence,  # where each field was read: page and box
+        "error": invoice.error,  # why it could not be read
+    }
 
 
 _NOTHING_READ = Extraction()

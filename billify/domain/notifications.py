@@ -14,6 +14,8 @@ from typing import Any, NamedTuple
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from billify.domain.action_links import NoticeLinks
+from billify.domain.auth import ACTION_LINK_LIFETIME
 from billify.domain.charts import bar_chart
 from billify.domain.emails import Attachment, OutgoingEmail
 from billify.domain.export import to_csv
@@ -52,19 +54,26 @@ def invoice_notice(
     month: Month,
     month_to_date: Spending,
     to_check: Sequence[str] | None = None,
+    *,
+    links: NoticeLinks | None = None,
+    crop: bytes | None = None,
 ) -> OutgoingEmail:
     """The email sent once an invoice is processed: what was read, and the month so far. A
     ``needs_review`` one names the fields to check (``to_check``: ``total`` and/or ``vendor``;
-    by default those the default thresholds would not trust)."""
+    by default those the default thresholds would not trust). ``month`` is the month it was
+    uploaded in (the one it counts in). ``links``: its buttons (none without); ``crop``: a
+    JPEG of where the total was read, shown inline."""
     extraction = invoice.extraction
     needs_review = invoice.status == InvoiceStatus.NEEDS_REVIEW
     if to_check is None:
         to_check = ReviewThresholds().fields_to_check(extraction)
     to_check = list(to_check) if needs_review else []
     vendor = extraction.vendor if extraction else None
+    amount_due = extraction.amount_due if extraction else None
     context = {
         "name": invoice.uploader.name,
         "invoice_id": invoice.id,
+        "filename": invoice.original_filename,
         "needs_review": needs_review,
         "to_check": to_check,
         "to_check_text": f"its {' and '.join(to_check)}" if to_check else "it",
@@ -77,12 +86,24 @@ def invoice_notice(
         "counted": len(month_to_date.counted),
         "review_count": len(month_to_date.needs_review),
         "duplicate_of": invoice.duplicate_of,
+        "amount_due": format_money(amount_due, invoice.currency)
+        if amount_due is not None and amount_due != invoice.total
+        else None,
+        "links": links,
+        "link_days": ACTION_LINK_LIFETIME.days,
+        "crop_cid": CROP_CID if crop else None,
     }
     if needs_review:
         subject = f"Please check your invoice{_from(vendor)}: {_problems(extraction, to_check)}"
     else:
         subject = f"Invoice{_from(vendor)}: {context['total']}"
-    return _render(f"notice:{invoice.id}", invoice.uploader, subject, "notice", context)
+    attachments = (Attachment("total.jpg", crop, "image/jpeg", CROP_CID),) if crop else ()
+    return _render(
+        f"notice:{invoice.id}", invoice.uploader, subject, "notice", context, attachments
+    )
+
+
+CROP_CID = "total-crop@billify"
 
 
 def _problems(extraction: Extraction | None, to_check: Sequence[str]) -> str:
@@ -92,13 +113,18 @@ def _problems(extraction: Extraction | None, to_check: Sequence[str]) -> str:
     return ", ".join(problems) or "needs review"
 
 
-def failure_notice(invoice: Invoice, reason: str) -> OutgoingEmail:
-    """The email sent when a document cannot be read at all."""
+def failure_notice(
+    invoice: Invoice, reason: str, *, links: NoticeLinks | None = None
+) -> OutgoingEmail:
+    """The email sent when a document cannot be read at all: why, and (``links``) the way to
+    the invoice on the page, to replace it with a better copy, delete it or type it in."""
     context = {
         "name": invoice.uploader.name,
         "invoice_id": invoice.id,
         "filename": invoice.original_filename,
-        "reason": reason,
+        "reason": reason.strip().rstrip(".") or "the file could not be read",
+        "links": links,
+        "link_days": ACTION_LINK_LIFETIME.days,
     }
     subject = "We could not read your invoice"
     return _render(f"notice:{invoice.id}", invoice.uploader, subject, "failed", context)
@@ -111,6 +137,22 @@ def confirmation_request(uploader: Uploader, link: str) -> OutgoingEmail:
     return _render(f"confirm:{uploader.email}", uploader, subject, "confirm", context)
 
 
+def sign_in_email(uploader: Uploader, link: str, link_key: str, minutes: int) -> OutgoingEmail:
+    """The one-time sign-in link. ``link_key`` makes each such email distinct (its Message-ID)."""
+    context = {"email": uploader.email, "link": link, "minutes": minutes}
+    subject = "Your Billify sign-in link"
+    return _render(f"sign-in:{link_key}", uploader, subject, "sign_in", context)
+
+
+def link_refused_page(message: str, page: str) -> str:
+    """The page a dead sign-in or notice link opens: what happened and the way back in."""
+    return (
+        "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'>"
+        f"<title>Billify</title><p>{html.escape(message)}</p>"
+        f"<p><a href='{html.escape(page, quote=True)}'>Ask for a new sign-in link</a></p>"
+    )
+
+
 def confirmation_page(email: str, released: int) -> str:
     """The page the double opt-in link opens."""
     return (
@@ -121,11 +163,16 @@ def confirmation_page(email: str, released: int) -> str:
 
 
 def monthly_report(
-    month: Month, spending: Spending, previous: Spending | None = None
+    month: Month,
+    spending: Spending,
+    previous: Spending | None = None,
+    *,
+    link: str | None = None,
 ) -> OutgoingEmail:
     """The report of one user's month: totals per currency and their change since the month
     before (``previous``), top vendors, a chart of spend per day (PNG inline by CID), every
-    invoice, and the month as a CSV attachment."""
+    invoice, and the month as a CSV attachment. ``link``: the signed URL of the month on the
+    page (none without)."""
     # ``counted`` and the totals are derived afresh at each access: derive them once here.
     counted, sums = spending.counted, spending.totals_by_currency
     totals = [CurrencyTotal(c, a) for c, a in sums.items()]
@@ -147,6 +194,8 @@ def monthly_report(
         "review_count": len(spending.needs_review),
         "pending_count": len(spending.pending),
         "csv_name": f"billify-{month}.csv",
+        "link": link,
+        "link_days": ACTION_LINK_LIFETIME.days,
     }
     attachments = [
         Attachment(f"billify-{month}.csv", to_csv(spending.invoices).encode(), "text/csv")

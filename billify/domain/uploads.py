@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from email_validator import EmailNotValidError, validate_email
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# What a person is told, in the unit they think in.
+TOO_LARGE = f"file is larger than {MAX_UPLOAD_BYTES / 2**20:g} MB"
 # A whole upload request: the file plus room for the name, email and multipart framing.
 MAX_REQUEST_BYTES = MAX_UPLOAD_BYTES + 64 * 1024
 MAX_NAME_LENGTH = 200
@@ -96,7 +98,7 @@ def detect_media_type(content: bytes) -> tuple[str, str]:
     if not content:
         raise UploadRejected("file", "file is empty")
     if len(content) > MAX_UPLOAD_BYTES:
-        raise UploadRejected("file", f"file is larger than {MAX_UPLOAD_BYTES} bytes", status=413)
+        raise UploadRejected("file", TOO_LARGE, status=413)
     for signature, offset, media_type, extension in _SIGNATURES:
         if content[offset : offset + len(signature)] == signature:
             if media_type == "image/webp" and not content.startswith(b"RIFF"):

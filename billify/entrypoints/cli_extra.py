@@ -13,9 +13,11 @@ import typer
 from billify import services
 from billify.domain import export as exporting
 from billify.domain import notifications
+from billify.domain.auth import Viewer
 from billify.domain.reports import Month
 from billify.domain.uploads import (
     MAX_UPLOAD_BYTES,
+    TOO_LARGE,
     UploadRejected,
     validate_email_address,
     validate_upload,
@@ -67,7 +69,7 @@ def import_folder(
             progress.update(task, description=path.name)
             try:
                 if path.stat().st_size > MAX_UPLOAD_BYTES:
-                    raise UploadRejected("file", f"file is larger than {MAX_UPLOAD_BYTES} bytes")
+                    raise UploadRejected("file", TOO_LARGE)
                 upload = validate_upload(name, email, path.read_bytes(), path.name)
                 submitted = app.submit(upload, owner)
             except UploadRejected as error:
@@ -112,8 +114,9 @@ def export_month(
         typer.echo(f"error: {error.message}", err=True)
         raise typer.Exit(2) from error
     app = _app(extractor=_no_extractor())
+    # The CLI runs on the server's own data folder: its operator sees every invoice.
     invoices = services.invoices_of_month(
-        chosen, address, repository=app.repository, timezone=app.settings.tz
+        chosen, address, Viewer(everyone=True), repository=app.repository, timezone=app.settings.tz
     )
     if format == "csv":
         text = exporting.to_csv(invoices)

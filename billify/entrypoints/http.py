@@ -11,161 +11,140 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 from typing import Any
+from urllib.parse import urlsplit
 
-from fastapi import FastAPI, File, Form, Query, Request, Security, UploadFile
+from fastapi import Depends, FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
-from fastapi.security import APIKeyHeader
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
-from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import billify
+from billify import accounts, services
+from billify.accounts import SignedIn
+from billify.adapters.aws import direct_upload
 from billify.bootstrap import Billify
 from billify.domain import notifications
-from billify.domain.corrections import CORRECTABLE_FIELDS, InvalidCorrection
-from billify.domain.models import Invoice, InvoiceStatus
+from billify.domain.auth import Viewer
+from billify.domain.corrections import InvalidCorrection
+from billify.domain.models import Invoice
 from billify.domain.uploads import (
     MAX_REQUEST_BYTES,
     MAX_UPLOAD_BYTES,
+    TOO_LARGE,
     UploadRejected,
+    validate_email_address,
     validate_upload,
 )
 from billify.entrypoints import web
+from billify.entrypoints.api_schema import (
+    API_KEY_HEADER,
+    SESSION_COOKIE,
+    SIGNED_IN,
+    DirectUploadForm,
+    DirectUploadRequest,
+    InvoiceChange,
+    InvoiceOut,
+    Me,
+    NotSignedIn,
+    SignedOut,
+    SignInRequest,
+    SignInSent,
+    UploadAccepted,
+    error_answer,
+    error_responses,
+    signed_in,
+)
+from billify.ports import DuplicateUpload
 from billify.services import NotCorrectable, correct_invoice
 
 log = logging.getLogger(__name__)
 
-API_KEY_HEADER = "x-api-key"
-# Declared on the routes for the OpenAPI document; the ``guard`` middleware enforces it.
-_api_key = APIKeyHeader(
-    name=API_KEY_HEADER, auto_error=False, description="Required when BILLIFY_API_KEYS is set"
-)
+# Reached without a key even when API keys are configured.
 _PUBLIC_PATHS = frozenset(
-    {"/health", "/confirm", "/docs", "/docs/oauth2-redirect", "/openapi.json"}
+    {
+        "/health",
+        "/confirm",
+        "/docs",
+        "/docs/oauth2-redirect",
+        "/openapi.json",
+        "/auth/sign-in",
+        "/auth/link",
+        "/auth/open",
+        "/auth/sign-out",
+        "/me",
+    }
 )
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The page, from /auth/...: relative, so it holds behind a path prefix (API Gateway's stage).
+PAGE = "../"
 
 
-class ErrorBody(BaseModel):
-    error: str
-    detail: str
-    field: str | None = None
+def visible_invoice(app: Billify, viewer: Viewer, invoice_id: str) -> Invoice | None:
+    return services.visible_invoice(invoice_id, viewer, app.repository)
 
 
-class UploadAccepted(BaseModel):
-    id: str
-    status: InvoiceStatus
-    duplicate: bool = False
+def _not_found() -> JSONResponse:
+    # Another person's invoice is answered exactly like a missing one: ids do not leak.
+    return error_answer(404, "not_found", "no invoice with this id")
 
 
-class InvoiceChange(BaseModel):
-    not_duplicate: bool | None = None
-    # Corrections typed by the user (amounts as text like "12.50", date YYYY-MM-DD, currency
-    # ISO 4217); an empty string clears vendor, invoice_number, subtotal or tax.
-    total: str | None = None
-    subtotal: str | None = None
-    tax: str | None = None
-    currency: str | None = None
-    vendor: str | None = None
-    date: str | None = None
-    invoice_number: str | None = None
-
-    def corrections(self) -> dict[str, str]:
-        return {f: v for f in CORRECTABLE_FIELDS if (v := getattr(self, f)) is not None}
+def _uploader(
+    viewer: Viewer | None, name: str | None, email: str | None
+) -> tuple[str | None, str | None]:
+    """Whose upload this is: a signed-in person's page files it as theirs, whatever the form
+    says (their name defaults to their address's local part); otherwise the form's."""
+    signed_in = viewer.may_upload_as if viewer else None
+    if not signed_in:
+        return name, email
+    return (name or "").strip() or signed_in.split("@")[0], signed_in
 
 
-class LineItemOut(BaseModel):
-    description: str
-    quantity: str | None
-    unit_price: str | None
-    amount: str | None
+def _who(viewer: Viewer | None) -> str | None:
+    """The rate limiter's key for a caller (none for anonymous or open-mode callers)."""
+    if viewer is None or viewer.everyone:
+        return None
+    return f"key:{viewer.key}" if viewer.key else f"session:{viewer.email}"
 
 
-class EvidenceOut(BaseModel):
-    page: int
-    box: list[float] | None  # (x0, y0, x1, y1) as fractions of the page, y downwards
+def _same_origin(request: Request, app: Billify) -> bool:
+    """A state-changing request on a session cookie must come from our own page: its Origin
+    (or, without one, its Referer) is this server or the public URL. Cross-site forms fail."""
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if not source or source == "null":
+        return False
+    origin = urlsplit(source)
+    public = urlsplit(app.settings.public_url)
+    if (origin.scheme, origin.netloc) == (public.scheme, public.netloc):
+        return True
+    return origin.netloc == request.headers.get("host", "")
 
 
-class InvoiceOut(BaseModel):
-    id: str
-    status: InvoiceStatus
-    name: str
-    email: str
-    received_at: str
-    processed_at: str | None
-    notified: bool
-    total: str | None
-    subtotal: str | None
-    tax: str | None
-    amount_due: str | None
-    currency: str | None
-    vendor: str | None
-    vendor_address: str | None
-    date: str | None
-    invoice_number: str | None
-    line_items: list[LineItemOut]
-    confidence: dict[str, float]
-    evidence: dict[str, EvidenceOut] = {}  # where each field was read
-    source: str | None
-    error: str | None
-    duplicate_of: str | None
-    media_type: str
-    file_size: int
-    original_filename: str | None
-    user_edited: list[str] = []
-
-    @classmethod
-    def of(cls, invoice: Invoice) -> InvoiceOut:
-        fields: dict[str, Any] = dict.fromkeys(
-            (
-                "total",
-                "subtotal",
-                "tax",
-                "amount_due",
-                "currency",
-                "vendor",
-                "vendor_address",
-                "date",
-                "invoice_number",
-                "source",
-            ),
-        )
-        fields.update(line_items=[], confidence={}, evidence={})
-        if invoice.extraction:
-            extracted = invoice.extraction.to_json()
-            fields.update({k: extracted[k] for k in fields})
-        return cls(
-            id=invoice.id,
-            status=invoice.status,
-            name=invoice.uploader.name,
-            email=invoice.uploader.email,
-            received_at=invoice.received_at.isoformat(),
-            processed_at=invoice.processed_at.isoformat() if invoice.processed_at else None,
-            notified=invoice.notice_sent_at is not None,
-            error=invoice.error,
-            duplicate_of=invoice.duplicate_of,
-            media_type=invoice.media_type,
-            file_size=invoice.file_size,
-            original_filename=invoice.original_filename,
-            user_edited=sorted(invoice.extraction.user_edited) if invoice.extraction else [],
-            **fields,
-        )
+def _with_session(response: Response, signed: SignedIn, app: Billify) -> Response:
+    lifetime = signed.session.expires_at - signed.session.created_at
+    response.set_cookie(
+        SESSION_COOKIE,
+        signed.token,
+        max_age=int(lifetime.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=app.settings.public_url.startswith("https://"),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
-def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI declarations: every error answer carries an ``ErrorBody``."""
-    return {status: {"model": ErrorBody} for status in statuses}
-
-
-def _error(status: int, error: str, detail: str, field: str | None = None) -> JSONResponse:
-    body = ErrorBody(error=error, detail=detail, field=field).model_dump(exclude_none=True)
-    headers = {"Retry-After": "5"} if status == 503 else None
-    return JSONResponse(body, status_code=status, headers=headers)
+def _link_refused(request: Request, message: str) -> Response:
+    """A dead link opened in a browser gets a page that says so and how to get another."""
+    if "text/html" in request.headers.get("accept", ""):
+        return HTMLResponse(notifications.link_refused_page(message, PAGE), status_code=400)
+    return error_answer(400, "invalid_link", message)
 
 
 def create_app(
@@ -191,35 +170,59 @@ def create_app(
     keys = app.settings.keys
     limiter = MovingWindowRateLimiter(MemoryStorage())
     rate = parse(app.settings.rate_limit)
+    sessions_on = app.settings.auth == "on"
+    open_mode = not sessions_on and not keys.enabled
 
     @api.middleware("http")
     async def guard(request: Request, call_next: Any) -> Any:
-        """Before any body is read: refuse oversized bodies, unknown keys, callers over limit."""
+        """Before any body is read: refuse oversized bodies, unknown keys, callers over limit,
+        and cross-site requests riding on a session cookie; then say who is asking."""
         length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > MAX_REQUEST_BYTES:
-            return _error(413, "too_large", f"file is larger than {MAX_UPLOAD_BYTES} bytes", "file")
-        request.state.caller = None
-        if keys.enabled and request.url.path not in _PUBLIC_PATHS:
-            caller = keys.identify(request.headers.get(API_KEY_HEADER))
-            if caller is None:
-                return _error(401, "unauthorized", f"a valid {API_KEY_HEADER} header is required")
-            if not limiter.hit(rate, caller):
-                reset = limiter.get_window_stats(rate, caller).reset_time
-                retry_after = str(max(1, math.ceil(reset - time.time())))
-                response = _error(429, "rate_limited", "too many requests for this API key")
-                response.headers["Retry-After"] = retry_after
-                return response
-            request.state.caller = caller
+            return error_answer(
+                413, "too_large", TOO_LARGE, "file"
+            )
+        viewer: Viewer | None = Viewer(everyone=True) if open_mode else None
+        presented = request.headers.get(API_KEY_HEADER)
+        cookie = request.cookies.get(SESSION_COOKIE)
+        public = request.url.path in _PUBLIC_PATHS
+        if presented and keys.enabled:
+            caller = keys.identify(presented)
+            if caller is None and not public:
+                return error_answer(401, "unauthorized", f"this {API_KEY_HEADER} is not valid")
+            viewer = Viewer(key=caller) if caller else viewer
+        elif cookie and sessions_on:
+            session = await run_in_threadpool(accounts.session_of, cookie, app.accounts)
+            if session is not None:
+                if request.method not in _SAFE_METHODS and not _same_origin(request, app):
+                    return error_answer(
+                        403, "cross_site", "this request must come from Billify's page"
+                    )
+                viewer = accounts.viewer_of(session, app.settings.tz)
+        if viewer is None and keys.enabled and not public and not sessions_on:
+            # Keys without sign-in: nothing but the public paths is read without a key.
+            return error_answer(401, "unauthorized", f"a valid {API_KEY_HEADER} header is required")
+        if viewer is None and keys.enabled and request.url.path == "/upload-invoice":
+            return error_answer(
+                401, "unauthorized", f"sign in or send a valid {API_KEY_HEADER} header"
+            )
+        request.state.viewer = viewer
+        limited = _who(viewer)
+        if limited and not limiter.hit(rate, limited):
+            reset = limiter.get_window_stats(rate, limited).reset_time
+            response = error_answer(429, "rate_limited", "too many requests; slow down")
+            response.headers["Retry-After"] = str(max(1, math.ceil(reset - time.time())))
+            return response
         return await call_next(request)
 
     @api.post(
         "/upload-invoice",
         status_code=202,
         response_model=UploadAccepted,
-        dependencies=[Security(_api_key)],
+        dependencies=SIGNED_IN,
         responses={
             200: {"model": UploadAccepted, "description": "Same file already uploaded"},
-            **_errors(400, 401, 413, 415, 422, 429, 503),
+            **error_responses(400, 401, 409, 413, 415, 422, 429, 503),
         },
     )
     async def upload_invoice(
@@ -231,9 +234,123 @@ def create_app(
         """Accept an invoice; answers once the file is stored and queued for processing."""
         if file is None:
             raise UploadRejected("file", "file is required")
+        viewer: Viewer | None = request.state.viewer
+        name, email = _uploader(viewer, name, email)
         content = await file.read(MAX_UPLOAD_BYTES + 1)
         upload = validate_upload(name, email, content, file.filename)
-        submitted = await run_in_threadpool(app.submit, upload, request.state.caller)
+        owner = viewer.key if viewer else None
+        submitted = await run_in_threadpool(app.submit, upload, owner)
+        body = UploadAccepted(
+            id=submitted.invoice.id, status=submitted.invoice.status, duplicate=submitted.duplicate
+        )
+        return JSONResponse(
+            body.model_dump(mode="json"), status_code=200 if submitted.duplicate else 202
+        )
+
+    @api.post(
+        "/uploads/direct",
+        response_model=DirectUploadForm,
+        dependencies=SIGNED_IN,
+        responses=error_responses(400, 401, 404, 413, 422, 429),
+    )
+    def start_direct_upload(request: Request, body: DirectUploadRequest) -> Any:
+        """A file too large to pass through the API (AWS: over 4 MB) goes straight to storage:
+        a signed form for one file, checked like any upload once it arrives."""
+        if app.direct_uploads is None:
+            return error_answer(404, "not_found", "direct uploads exist only on AWS here")
+        viewer: Viewer | None = request.state.viewer
+        name, email = _uploader(viewer, body.name, body.email)
+        form = direct_upload.start_direct_upload(
+            app.direct_uploads,
+            name=name,
+            email=email,
+            owner=viewer.key if viewer else None,
+            filename=body.filename,
+            size=body.size,
+        )
+        return form.to_json()
+
+    @api.get(
+        "/invoices/{invoice_id}",
+        response_model=InvoiceOut,
+        dependencies=SIGNED_IN,
+        responses=error_responses(401, 404, 413, 422, 429, 503),
+    )
+    def get_invoice(invoice_id: str, viewer: Viewer = Depends(signed_in)) -> Any:
+        """The record of one invoice: its status and the fields read from it."""
+        invoice = visible_invoice(app, viewer, invoice_id)
+        if invoice is None:
+            return _not_found()
+        return InvoiceOut.of(invoice)
+
+    @api.patch(
+        "/invoices/{invoice_id}",
+        response_model=InvoiceOut,
+        dependencies=SIGNED_IN,
+        responses=error_responses(400, 401, 403, 404, 409, 413, 422, 429, 503),
+    )
+    def update_invoice(
+        invoice_id: str, change: InvoiceChange, viewer: Viewer = Depends(signed_in)
+    ) -> Any:
+        """Correct an invoice: ``not_duplicate`` counts a likely duplicate as its own expense;
+        field values fix what was read wrongly (stored as user-edited, used by the reports)."""
+        invoice = visible_invoice(app, viewer, invoice_id)
+        if invoice is None:
+            return _not_found()
+        if change.not_duplicate:
+            invoice = app.mark_not_duplicate(invoice_id) or invoice
+        try:
+            corrections = change.corrections()
+            corrected = correct_invoice(invoice_id, corrections, app.repository, app.review)
+        except InvalidCorrection as error:
+            return error_answer(400, "invalid_change", error.message, error.field)
+        except NotCorrectable as error:
+            return error_answer(409, "not_ready", str(error))
+        return InvoiceOut.of(corrected or invoice)
+
+    @api.delete(
+        "/invoices/{invoice_id}",
+        status_code=204,
+        dependencies=SIGNED_IN,
+        response_class=Response,
+        response_model=None,
+        responses=error_responses(401, 403, 404, 413, 422, 429, 503),
+    )
+    def delete_invoice(invoice_id: str, viewer: Viewer = Depends(signed_in)) -> Any:
+        """Delete an invoice and its file for good (it no longer counts in any report)."""
+        invoice = visible_invoice(app, viewer, invoice_id)
+        if invoice is None:
+            return _not_found()
+        services.delete_invoice(invoice, repository=app.repository, blobs=app.blobs)
+        return Response(status_code=204)
+
+    @api.post(
+        "/invoices/{invoice_id}/replace",
+        status_code=202,
+        response_model=UploadAccepted,
+        dependencies=SIGNED_IN,
+        responses={
+            200: {"model": UploadAccepted, "description": "That file was already uploaded"},
+            **error_responses(400, 401, 403, 404, 413, 415, 422, 429, 503),
+        },
+    )
+    async def replace_invoice(
+        invoice_id: str,
+        file: UploadFile | None = File(None, description="A better photo or scan"),
+        viewer: Viewer = Depends(signed_in),
+    ) -> Any:
+        """Replace an invoice's file (a clearer photo): the new file is read as a new invoice
+        of the same person, and the old one is deleted once the new one is queued."""
+        invoice = await run_in_threadpool(visible_invoice, app, viewer, invoice_id)
+        if invoice is None:
+            return _not_found()
+        if file is None:
+            raise UploadRejected("file", "file is required")
+        content = await file.read(MAX_UPLOAD_BYTES + 1)
+        upload = validate_upload(
+            invoice.uploader.name, invoice.uploader.email, content, file.filename
+        )
+        submitted = await run_in_threadpool(app.replace, invoice, upload)
         body = UploadAccepted(
             id=submitted.invoice.id, status=submitted.invoice.status, duplicate=submitted.duplicate
         )
@@ -242,61 +359,106 @@ def create_app(
         )
 
     @api.get(
-        "/invoices/{invoice_id}",
-        response_model=InvoiceOut,
-        dependencies=[Security(_api_key)],
-        responses=_errors(401, 404, 413, 422, 429, 503),
-    )
-    def get_invoice(request: Request, invoice_id: str) -> Any:
-        """The record of one invoice: its status and the fields read from it."""
-        invoice = _visible(request, invoice_id)
-        if invoice is None:
-            return _error(404, "not_found", "no invoice with this id")
-        return InvoiceOut.of(invoice)
-
-    def _visible(request: Request, invoice_id: str) -> Invoice | None:
-        invoice = app.repository.get(invoice_id) if len(invoice_id) <= 64 else None
-        if invoice is None or (keys.enabled and invoice.owner != request.state.caller):
-            # Another key's invoice is answered exactly like a missing one: ids do not leak.
-            return None
-        return invoice
-
-    @api.patch(
-        "/invoices/{invoice_id}",
-        response_model=InvoiceOut,
-        dependencies=[Security(_api_key)],
-        responses=_errors(400, 401, 404, 409, 413, 422, 429, 503),
-    )
-    def update_invoice(request: Request, invoice_id: str, change: InvoiceChange) -> Any:
-        """Correct an invoice: ``not_duplicate`` counts a likely duplicate as its own expense;
-        field values fix what was read wrongly (stored as user-edited, used by the reports)."""
-        invoice = _visible(request, invoice_id)
-        if invoice is None:
-            return _error(404, "not_found", "no invoice with this id")
-        if change.not_duplicate:
-            invoice = app.mark_not_duplicate(invoice_id) or invoice
-        try:
-            corrections = change.corrections()
-            corrected = correct_invoice(invoice_id, corrections, app.repository, app.review)
-        except InvalidCorrection as error:
-            return _error(400, "invalid_change", error.message, error.field)
-        except NotCorrectable as error:
-            return _error(409, "not_ready", str(error))
-        return InvoiceOut.of(corrected or invoice)
-
-    @api.get(
         "/confirm",
         responses={
             200: {"content": {"text/html": {"schema": {"type": "string"}}}},
-            **_errors(404, 422),
+            **error_responses(404, 422),
         },
     )
     def confirm(token: str = Query(max_length=128)) -> Any:
         """The link sent to a new address (double opt-in): confirms it, releases held notices."""
         confirmed = app.confirm_recipient(token)
         if confirmed is None:
-            return _error(404, "not_found", "this link is unknown or was already used")
+            return error_answer(404, "not_found", "this link is unknown or was already used")
         return HTMLResponse(notifications.confirmation_page(confirmed.email, confirmed.released))
+
+    @api.post(
+        "/auth/sign-in",
+        status_code=202,
+        response_model=SignInSent,
+        responses=error_responses(400, 404, 413, 422, 429, 503),
+    )
+    def request_sign_in(request: Request, body: SignInRequest) -> Any:
+        """Email a one-time sign-in link (valid 15 minutes). The answer is the same for any
+        address, used before or not."""
+        if not sessions_on:
+            return error_answer(404, "sign_in_off", "sign-in is off here (BILLIFY_AUTH=off)")
+        try:
+            address = validate_email_address(body.email)
+        except UploadRejected as error:
+            return error_answer(400, "invalid_request", error.message, "email")
+        client = request.client.host if request.client else "unknown"
+        try:
+            accounts.request_sign_in(address, body.name, client, app.accounts)
+        except accounts.TooManyAttempts as error:
+            response = error_answer(429, "rate_limited", str(error))
+            response.headers["Retry-After"] = str(error.retry_after)
+            return response
+        except accounts.SignInNotSent as error:
+            return error_answer(503, "unavailable", str(error))
+        return JSONResponse({"status": "sent"}, status_code=202)
+
+    @api.get(
+        "/auth/link",
+        response_class=RedirectResponse,
+        status_code=303,
+        responses={303: {"description": "Signed in: to the page"}, **error_responses(400, 422)},
+    )
+    def open_sign_in_link(request: Request, token: str = Query(max_length=128)) -> Any:
+        """The emailed sign-in link: signs this browser in (a new session) and opens the page."""
+        signed = accounts.sign_in(token, app.accounts, request.cookies.get(SESSION_COOKIE))
+        if signed is None:
+            return _link_refused(request, "This sign-in link has expired or was already used.")
+        return _with_session(RedirectResponse(PAGE, status_code=303), signed, app)
+
+    @api.get(
+        "/auth/open",
+        response_class=RedirectResponse,
+        status_code=303,
+        responses={303: {"description": "To the invoice or month"}, **error_responses(400, 422)},
+    )
+    def open_action_link(
+        request: Request,
+        token: str = Query(max_length=1024),
+        do: str | None = Query(None, max_length=32, description="view, fix, confirm..."),
+    ) -> Any:
+        """A link from a notice or report: opens the page at that invoice (or month), signed in
+        for that purpose only unless this browser is already signed in as its owner."""
+        opened = accounts.open_action_link(token, app.accounts, request.cookies.get(SESSION_COOKIE))
+        if opened is None:
+            return _link_refused(request, "This link has expired or is not valid.")
+        response = RedirectResponse(PAGE + accounts.landing(opened.scope, do), 303)
+        return _with_session(response, opened.signed_in, app) if opened.signed_in else response
+
+    @api.post(
+        "/auth/sign-out",
+        response_model=SignedOut,
+        responses=error_responses(403, 413, 422, 429),
+    )
+    def sign_out(request: Request) -> Any:
+        """End this browser's session (server-side) and forget its cookie."""
+        accounts.sign_out(request.cookies.get(SESSION_COOKIE), app.accounts)
+        response = JSONResponse({"status": "signed_out"})
+        response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+        return response
+
+    @api.get(
+        "/me",
+        response_model=Me,
+        dependencies=SIGNED_IN,
+        responses=error_responses(401, 413, 422, 429),
+    )
+    def me(request: Request, viewer: Viewer = Depends(signed_in)) -> Any:
+        """Who this session (or API key) is; ``auth`` is ``off`` in open mode."""
+        cookie = request.cookies.get(SESSION_COOKIE)
+        session = accounts.session_of(cookie, app.accounts) if viewer.email else None
+        return Me(
+            email=viewer.email,
+            name=session.name if session else None,
+            key=viewer.key,
+            scope=viewer.scope.text() if viewer.scope else None,
+            auth=app.settings.auth,
+        )
 
     @api.get("/health")
     def health() -> dict[str, Any]:
@@ -332,7 +494,7 @@ class BodyDeadline:
                 # Answer here: the framework would turn the error into a generic 400.
                 if not state["started"]:
                     detail = f"the request body did not arrive within {self.seconds:g} s"
-                    await _error(408, "timeout", detail)(scope, receive, send)
+                    await error_answer(408, "timeout", detail)(scope, receive, send)
                 state["started"] = state["timed_out"] = True
                 raise _BodyTooSlow from None
 
@@ -361,7 +523,7 @@ def _methods_for(api: FastAPI, path: str) -> list[str]:
 def _add_error_handlers(api: FastAPI) -> None:
     @api.exception_handler(UploadRejected)
     async def rejected(_: Request, error: UploadRejected) -> JSONResponse:
-        return _error(error.status, "invalid_upload", error.message, error.field)
+        return error_answer(error.status, "invalid_upload", error.message, error.field)
 
     @api.exception_handler(RequestValidationError)
     async def invalid(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -369,19 +531,29 @@ def _add_error_handlers(api: FastAPI) -> None:
             f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'body'}: {e.get('msg')}"
             for e in error.errors()
         )
-        return _error(422, "invalid_request", problems or "invalid request")
+        return error_answer(422, "invalid_request", problems or "invalid request")
 
     @api.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        response = _error(error.status_code, "http_error", str(error.detail))
+        response = error_answer(error.status_code, "http_error", str(error.detail))
         response.headers.update(error.headers or {})
         if error.status_code == 405:
             # Starlette lists only the first route's methods; a path may have several routes.
             response.headers["Allow"] = ", ".join(_methods_for(api, request.url.path))
         return response
 
+    @api.exception_handler(DuplicateUpload)
+    async def in_flight(_: Request, error: DuplicateUpload) -> JSONResponse:
+        detail = "the same file is being uploaded right now; retry"
+        return error_answer(409, "conflict", detail, "file")
+
+    @api.exception_handler(NotSignedIn)
+    async def not_signed_in(_: Request, error: NotSignedIn) -> JSONResponse:
+        detail = "sign in first (POST /auth/sign-in), or send an x-api-key header"
+        return error_answer(401, "unauthorized", detail)
+
     @api.exception_handler(sqlite3.OperationalError)
     async def busy(_: Request, error: sqlite3.OperationalError) -> JSONResponse:
         # The database stayed locked past the busy timeout: ask the client to retry.
         log.warning("database unavailable: %s", error)
-        return _error(503, "unavailable", "storage is busy, retry shortly")
+        return error_answer(503, "unavailable", "storage is busy, retry shortly")

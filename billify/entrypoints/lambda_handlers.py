@@ -1,4 +1,5 @@
-"""AWS Lambda entrypoints. Each parses its event, makes one use-case call and answers.
+"""AWS Lambda entrypoints. Each parses its event, makes one use-case call and answers; HTTP
+requests are answered by the same FastAPI app as ``billify serve`` (through Mangum).
 
 Settings (``BILLIFY_*``, see docs/aws.md) are read and validated once per container, on the
 first invocation, together with the adapters (``bootstrap.build_aws``).
@@ -6,14 +7,15 @@ first invocation, together with the adapters (``bootstrap.build_aws``).
 
 from __future__ import annotations
 
-import base64
+import dataclasses
 import datetime as dt
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
+from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -29,22 +31,15 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
 )
-from python_multipart.exceptions import FormParserError
-from python_multipart.multipart import MultipartParser, parse_options_header
+from botocore.exceptions import ClientError
 
-from billify.adapters.aws.dynamodb import InvoiceConflict
+from billify.adapters.aws.clients import error_code
+from billify.adapters.aws.direct_upload import INCOMING_PREFIX, S3DirectUploads
 from billify.bootstrap import Billify, build_aws
 from billify.config import AwsSettings
-from billify.domain import notifications
 from billify.domain.reports import Month
-from billify.domain.uploads import (
-    MAX_REQUEST_BYTES,
-    MAX_UPLOAD_BYTES,
-    UploadRejected,
-    validate_upload,
-)
-from billify.entrypoints.http import ErrorBody, InvoiceOut, UploadAccepted
-from billify.ports import InvoiceMessage, ReportJob
+from billify.domain.uploads import UploadRejected, validate_upload
+from billify.ports import DuplicateUpload, InvoiceMessage, ReportJob
 from billify.services import ReportOutcome
 
 log = logging.getLogger(__name__)
@@ -59,6 +54,43 @@ class Runtime:
     app: Billify
     idempotency: IdempotencyConfig
     process: Callable[..., dict[str, Any]]
+
+    # The HTTP app, once built (a list: the dataclass is frozen, its contents are not).
+    _http: list[Callable[[dict[str, Any], Any], dict[str, Any]]] = field(
+        default_factory=list, compare=False, repr=False
+    )
+
+    def http(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        """Answer an API Gateway event with the FastAPI app (``billify.entrypoints.http``)
+        behind Mangum, built on the first HTTP invocation only: the queue and schedule
+        functions never import FastAPI. No lifespan: ``serve``'s background work (workers,
+        scheduler) is SQS and EventBridge here. The caller is whoever the app says (a session
+        cookie, or an ``x-api-key`` checked against ``BILLIFY_API_KEYS``): API Gateway checks
+        no key."""
+        if not self._http:
+            self._http.append(self._http_app(event))
+        return self._http[0](event, context)
+
+    def _http_app(self, event: dict[str, Any]) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+        from mangum import Mangum
+
+        from billify.entrypoints.http import create_app
+
+        app = self.app
+        public_url = public_url_of(event)
+        if "public_url" not in self.settings.model_fields_set and public_url:
+            # Not configured (the template cannot give the API's own functions its URL: a
+            # circular reference): the address API Gateway says it was called at.
+            settings = self.settings.model_copy(update={"public_url": public_url})
+            app = dataclasses.replace(app, settings=settings)
+        handler: Callable[[dict[str, Any], Any], dict[str, Any]] = Mangum(
+            create_app(app), lifespan="off"
+        )
+        return handler
+
+    @cached_property
+    def direct_uploads(self) -> S3DirectUploads:
+        return S3DirectUploads(self.settings.bucket)
 
 
 @cache
@@ -86,144 +118,94 @@ def runtime() -> Runtime:
     return Runtime(settings=settings, app=app, idempotency=config, process=guarded)
 
 
-# -- API Gateway (REST, proxy integration) ----------------------------------------------------
+# -- API Gateway (REST, proxy integration): the one HTTP app --------------------------------------
 
 
-def upload_invoice(event: dict[str, Any], context: object) -> dict[str, Any]:
-    """``POST /upload-invoice``: multipart ``file``, ``name``, ``email``; 202 once queued."""
+def upload_invoice(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """``POST /upload-invoice`` (UploadInvoiceFunction): the HTTP app's own upload route."""
+    return runtime().http(event, context)
+
+
+def api(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Every other route (ApiFunction): the page, the invoices, sign-in, ``/confirm``,
+    ``/health``, ``/docs``. The same FastAPI app as ``billify serve``."""
+    return runtime().http(event, context)
+
+
+def public_url_of(event: dict[str, Any]) -> str | None:
+    """The base URL a REST API proxy event was called at, from what API Gateway itself
+    reports (never the client's Host header): its domain, then the part of the request's
+    path before the API's own path (the stage ``/v1`` on the execute-api domain, a custom
+    domain's base path, or nothing)."""
+    context = event.get("requestContext") or {}
+    domain = context.get("domainName")
+    full, own = str(context.get("path") or ""), str(event.get("path") or "")
+    if not domain or not own or not full.endswith(own):
+        return None
+    return f"https://{domain}{full[: len(full) - len(own)]}".rstrip("/")
+
+
+# -- S3 (EventBridge "Object Created" on incoming/): direct uploads ------------------------------
+
+
+def upload_arrived(event: dict[str, Any], context: object) -> dict[str, Any]:
+    """A file the browser POSTed straight to the bucket (``direct_upload``): checked like any
+    upload, submitted, then deleted from ``incoming/``. A refused file is logged and deleted;
+    a failure to submit raises (the object stays, and Lambda retries the event). Accepts
+    EventBridge's S3 event and S3's own notification (``Records``)."""
+    current = runtime()
+    uploads = current.direct_uploads
+    results: list[dict[str, Any]] = []
+    for bucket, key in _arrived_objects(event):
+        if bucket != current.settings.bucket or not key.startswith(INCOMING_PREFIX):
+            log.warning("ignored object %s/%s: not a direct upload of this stack", bucket, key)
+            results.append({"key": key, "outcome": "ignored"})
+            continue
+        results.append({"key": key, **_take_arrival(current.app, uploads, key)})
+    return {"results": results}
+
+
+def _take_arrival(app: Billify, uploads: S3DirectUploads, key: str) -> dict[str, Any]:
     try:
-        form = _multipart_form(event)
-        file = form.files.get("file")
-        if file is None:
-            raise UploadRejected("file", "file is required")
-        upload = validate_upload(
-            form.fields.get("name"), form.fields.get("email"), file.content, file.filename
-        )
+        arrived = uploads.fetch(key)
+    except ClientError as error:
+        if error_code(error) in ("NoSuchKey", "404"):
+            # Taken by an earlier delivery of the same event (S3 announces at least once).
+            log.info("direct upload %s already taken", key)
+            return {"outcome": "gone"}
+        raise
+    try:
+        upload = validate_upload(arrived.name, arrived.email, arrived.content, arrived.filename)
     except UploadRejected as error:
-        return _error(error.status, "invalid_upload", error.message, error.field)
-    except _BadRequest as error:
-        return _error(400, "invalid_request", str(error))
+        log.warning("direct upload %s refused (%s): %s", key, error.field, error.message)
+        uploads.discard(key)
+        return {"outcome": "refused", "field": error.field, "detail": error.message}
     try:
-        submitted = runtime().app.submit(upload, _caller(event))
-    except InvoiceConflict:
-        return _error(409, "conflict", "the same file is being uploaded right now; retry", "file")
-    body = UploadAccepted(
-        id=submitted.invoice.id, status=submitted.invoice.status, duplicate=submitted.duplicate
-    )
-    return _response(200 if submitted.duplicate else 202, body.model_dump(mode="json"))
-
-
-def get_invoice(event: dict[str, Any], context: object) -> dict[str, Any]:
-    """``GET /invoices/{id}``: the record, visible only to the API key that uploaded it."""
-    invoice_id = str((event.get("pathParameters") or {}).get("id") or "")
-    invoice = runtime().app.repository.get(invoice_id) if 0 < len(invoice_id) <= 64 else None
-    if invoice is None or invoice.owner != _caller(event):
-        # Another key's invoice is answered exactly like a missing one: ids do not leak.
-        return _error(404, "not_found", "no invoice with this id")
-    return _response(200, InvoiceOut.of(invoice).model_dump(mode="json"))
-
-
-def confirm_recipient(event: dict[str, Any], context: object) -> dict[str, Any]:
-    """``GET /confirm?token=...``: the double opt-in link; releases the notices held so far."""
-    token = str((event.get("queryStringParameters") or {}).get("token") or "")
-    confirmed = runtime().app.confirm_recipient(token) if 0 < len(token) <= 128 else None
-    if confirmed is None:
-        return _error(404, "not_found", "this link is unknown or was already used")
-    page = notifications.confirmation_page(confirmed.email, confirmed.released)
+        submitted = app.submit(upload, arrived.owner)
+    except DuplicateUpload:
+        # The same file from the same person is being recorded right now: that one wins.
+        log.info("direct upload %s is a concurrent copy of another upload", key)
+        uploads.discard(key)
+        return {"outcome": "duplicate"}
+    uploads.discard(key)
+    log.info("direct upload %s is invoice %s", key, submitted.invoice.id)
     return {
-        "statusCode": 200,
-        "headers": {"Content-Type": "text/html; charset=utf-8"},
-        "body": page,
+        "outcome": "duplicate" if submitted.duplicate else "queued",
+        "invoice_id": submitted.invoice.id,
     }
 
 
-def _caller(event: dict[str, Any]) -> str | None:
-    """The id of the API key API Gateway checked (the usage plan's key), if any."""
-    identity = (event.get("requestContext") or {}).get("identity") or {}
-    key_id = identity.get("apiKeyId")
-    return str(key_id) if key_id else None
-
-
-def _response(status: int, body: dict[str, Any], **headers: str) -> dict[str, Any]:
-    return {
-        "statusCode": status,
-        "headers": {"Content-Type": "application/json", **headers},
-        "body": json.dumps(body),
-    }
-
-
-def _error(status: int, error: str, detail: str, field: str | None = None) -> dict[str, Any]:
-    body = ErrorBody(error=error, detail=detail, field=field).model_dump(exclude_none=True)
-    return _response(status, body)
-
-
-class _BadRequest(ValueError):
-    pass
-
-
-@dataclass
-class _File:
-    filename: str | None
-    content: bytes
-
-
-@dataclass
-class _Form:
-    fields: dict[str, str] = field(default_factory=dict)
-    files: dict[str, _File] = field(default_factory=dict)
-
-
-def _multipart_form(event: dict[str, Any]) -> _Form:
-    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
-    content_type, params = parse_options_header(headers.get("content-type", ""))
-    if content_type != b"multipart/form-data" or not params.get(b"boundary"):
-        raise _BadRequest("the body must be multipart/form-data with file, name and email")
-    raw = event.get("body") or ""
-    try:
-        body = base64.b64decode(raw, validate=True) if event.get("isBase64Encoded") else None
-    except ValueError as error:
-        raise _BadRequest("the body is not valid base64") from error
-    if body is None:
-        body = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else bytes(raw)
-    if len(body) > MAX_REQUEST_BYTES:
-        raise UploadRejected("file", f"file is larger than {MAX_UPLOAD_BYTES} bytes", status=413)
-    return _parse_parts(body, params[b"boundary"])
-
-
-def _parse_parts(body: bytes, boundary: bytes) -> _Form:
-    parts: list[tuple[dict[str, str], bytearray]] = []
-    name, value = bytearray(), bytearray()
-
-    def header_end() -> None:
-        parts[-1][0][name.decode("latin-1").strip().lower()] = value.decode("utf-8", "replace")
-        name.clear()
-        value.clear()
-
-    parser = MultipartParser(
-        boundary,
-        {
-            "on_part_begin": lambda: parts.append(({}, bytearray())),
-            "on_header_field": lambda data, start, end: name.extend(data[start:end]),
-            "on_header_value": lambda data, start, end: value.extend(data[start:end]),
-            "on_header_end": header_end,
-            "on_part_data": lambda data, start, end: parts[-1][1].extend(data[start:end]),
-        },
-    )
-    try:
-        parser.write(body)
-        parser.finalize()
-    except FormParserError as error:
-        raise _BadRequest(f"the multipart body cannot be read: {error}") from error
-    form = _Form()
-    for part_headers, data in parts:
-        _, disposition = parse_options_header(part_headers.get("content-disposition", ""))
-        part_name = disposition.get(b"name", b"").decode("utf-8", "replace")
-        if b"filename" in disposition:
-            filename = disposition[b"filename"].decode("utf-8", "replace")
-            form.files.setdefault(part_name, _File(filename or None, bytes(data)))
-        else:
-            form.fields.setdefault(part_name, data.decode("utf-8", "replace"))
-    return form
+def _arrived_objects(event: dict[str, Any]) -> list[tuple[str, str]]:
+    """(bucket, key) of each object an S3 event announces."""
+    if event.get("source") == "aws.s3":  # EventBridge
+        detail = event.get("detail") or {}
+        return [(str(detail["bucket"]["name"]), str(detail["object"]["key"]))]
+    return [
+        # S3 notifications URL-encode keys (a space as "+").
+        (str(r["s3"]["bucket"]["name"]), unquote_plus(str(r["s3"]["object"]["key"])))
+        for r in event.get("Records") or []
+        if str(r.get("eventName", "")).startswith("ObjectCreated")
+    ]
 
 
 # -- SQS: extract, record, notify ----------------------------------------------------------------

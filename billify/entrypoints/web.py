@@ -11,7 +11,7 @@ import io
 import logging
 from typing import Any, Literal
 
-from fastapi import FastAPI, Query, Request, Security
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import Response
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pydantic import BaseModel
@@ -25,9 +25,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from billify import services
 from billify.bootstrap import Billify
 from billify.domain import export
+from billify.domain.auth import Viewer
 from billify.domain.models import InvoiceStatus
 from billify.domain.reports import Month
 from billify.domain.uploads import UploadRejected, validate_email_address
+from billify.entrypoints.api_schema import (
+    SIGNED_IN,
+    EvidenceOut,
+    error_answer,
+    error_responses,
+    signed_in,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +71,8 @@ class InvoiceRow(BaseModel):
     name: str
     email: str
     confidence: dict[str, float]
+    evidence: dict[str, EvidenceOut] = {}
+    error: str | None = None
 
 
 class InvoiceList(BaseModel):
@@ -74,51 +84,49 @@ class InvoiceList(BaseModel):
 
 def register(api: FastAPI, app: Billify) -> None:
     """Add the page and its routes to the API (called once, at the end of ``create_app``)."""
-    from billify.entrypoints.http import _api_key, _error, _errors
-
-    keys = app.settings.keys
     api.add_middleware(PublicPage)
 
     @api.get(
         "/invoices",
         response_model=InvoiceList,
-        dependencies=[Security(_api_key)],
+        dependencies=SIGNED_IN,
         responses={
             200: {
                 "content": {"text/csv": {"schema": {"type": "string"}}},
                 "description": "The month's invoices (CSV with ?format=csv or Accept: text/csv)",
             },
-            **_errors(400, 401, 413, 422, 429, 503),
+            **error_responses(400, 401, 413, 422, 429, 503),
         },
     )
     def list_invoices(
         request: Request,
-        email: str = Query(max_length=320, description="Whose invoices"),
+        email: str | None = Query(
+            None, max_length=320, description="Whose invoices (default: the signed-in person)"
+        ),
         month: str | None = Query(
             None, max_length=7, description="YYYY-MM; default: this month (BILLIFY_TIMEZONE)"
         ),
         format: Literal["json", "csv"] | None = Query(
             None, description="Default: JSON, or CSV when the Accept header asks for text/csv"
         ),
+        viewer: Viewer = Depends(signed_in),
     ) -> Any:
-        """One user's invoices received in a month, with the month's totals: the list of the web
-        page, and the export. With API keys, only the invoices uploaded with the caller's key."""
+        """One person's invoices received in a month, with the month's totals: the list of the
+        web page, and the export. A session lists its own; an API key those it uploaded."""
         try:
-            address = validate_email_address(email)
+            address = validate_email_address(email or viewer.email)
         except UploadRejected as error:
-            return _error(400, "invalid_request", error.message, "email")
+            return error_answer(400, "invalid_request", error.message, "email")
         try:
             chosen = (
                 Month.parse(month) if month else Month.containing(app.clock.now(), app.settings.tz)
             )
         except ValueError as error:
-            return _error(400, "invalid_request", str(error), "month")
+            return error_answer(400, "invalid_request", str(error), "month")
+        if not viewer.may_list(address, str(chosen)):
+            return error_answer(403, "forbidden", "you can list only your own invoices", "email")
         invoices = services.invoices_of_month(
-            chosen,
-            address,
-            repository=app.repository,
-            timezone=app.settings.tz,
-            owner=request.state.caller if keys.enabled else None,
+            chosen, address, viewer, repository=app.repository, timezone=app.settings.tz
         )
         wants_csv = format == "csv" or (
             format is None and "text/csv" in request.headers.get("accept", "")
@@ -133,21 +141,21 @@ def register(api: FastAPI, app: Billify) -> None:
 
     @api.get(
         "/invoices/{invoice_id}/thumbnail",
-        dependencies=[Security(_api_key)],
+        dependencies=SIGNED_IN,
         response_class=Response,
         responses={
             200: {"content": {"image/jpeg": {}}, "description": "A small JPEG of the first page"},
-            **_errors(401, 404, 413, 422, 429, 503),
+            **error_responses(401, 404, 413, 422, 429, 503),
         },
     )
-    def thumbnail(request: Request, invoice_id: str) -> Any:
-        """A small picture of the uploaded file, for the key that uploaded it."""
-        invoice = app.repository.get(invoice_id) if len(invoice_id) <= 64 else None
-        if invoice is None or (keys.enabled and invoice.owner != request.state.caller):
-            return _error(404, "not_found", "no invoice with this id")
+    def thumbnail(invoice_id: str, viewer: Viewer = Depends(signed_in)) -> Any:
+        """A small picture of the uploaded file, for whoever may see the invoice."""
+        invoice = services.visible_invoice(invoice_id, viewer, app.repository)
+        if invoice is None:
+            return error_answer(404, "not_found", "no invoice with this id")
         picture = render_thumbnail(app.blobs.get(invoice.blob_key), invoice.media_type)
         if picture is None:
-            return _error(404, "no_preview", "no preview can be made of this file")
+            return error_answer(404, "no_preview", "no preview can be made of this file")
         return Response(
             picture, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"}
         )

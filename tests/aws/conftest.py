@@ -1,8 +1,9 @@
 """AWS tests run against emulators over real HTTP on loopback: moto in server mode (S3, SQS,
-DynamoDB, SES, EventBridge Scheduler) and a small Textract stub answering recorded
-DetectDocumentText JSON (moto does not implement Textract's text detection). One moto server
-per session; each test gets its own bucket, queues (invoices, monthly reports, and their
-dead-letter queues), table and sender, built from template.yaml."""
+DynamoDB, SES, Secrets Manager, EventBridge Scheduler) and a small Textract stub answering
+recorded DetectDocumentText JSON (moto does not implement Textract's text detection). One moto
+server per session; each test gets its own bucket, queues (invoices, monthly reports, and their
+dead-letter queues), table, secret and sender, built from template.yaml. HTTP requests reach
+the app as API Gateway REST proxy events through the Lambda handlers (Mangum)."""
 
 from __future__ import annotations
 
@@ -27,11 +28,17 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from billify.adapters.aws import clients
+from billify.domain.access import hash_key
 from billify.entrypoints import lambda_handlers
 from tests.aws import template as cfn
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 REGION = "eu-west-1"
+# Scripts' API keys (BILLIFY_API_KEYS holds their hashes only, as deployed).
+API_KEYS = {"ana": "bk_ana-test-key-0123456789abcdefghijklmnop", "bob": "bk_bob-test-key-0123"}
+API_KEYS_SETTING = ",".join(f"{label}:{hash_key(key)}" for label, key in API_KEYS.items())
+# Where the recorded API Gateway events say they were called (requestContext).
+API_URL = "https://abcdef1234.execute-api.eu-west-1.amazonaws.com/v1"
 
 
 def load_event(name: str) -> Any:
@@ -229,6 +236,7 @@ class Stack:
     report_queue_url: str = ""
     report_dlq_url: str = ""
     refs: dict[str, Any] = field(default_factory=dict)
+    secret: str = ""
 
     def client(self, service: str) -> Any:
         return clients.client(service)
@@ -428,6 +436,22 @@ def stack(
     sender = refs["SenderAddress"]
     clients.client("ses").verify_email_identity(EmailAddress=sender)
 
+    # The generated secret, and what the functions' dynamic reference resolves it to.
+    secrets = clients.client("secretsmanager")
+    generate = cfn.resource(template, "AppSecret")["GenerateSecretString"]
+    password = secrets.get_random_password(
+        PasswordLength=generate["PasswordLength"],
+        ExcludePunctuation=generate["ExcludePunctuation"],
+    )["RandomPassword"]
+    refs["AppSecret"] = secrets.create_secret(
+        Name=f"billify-{suffix}", SecretString=password
+    )["ARN"]
+    reference = cfn.resolve(
+        template["Globals"]["Function"]["Environment"]["Variables"]["BILLIFY_SECRET_KEY"], refs
+    )
+    secret_id = reference.removeprefix("{{resolve:secretsmanager:").removesuffix(":SecretString}}")
+    secret = secrets.get_secret_value(SecretId=secret_id)["SecretString"]
+
     environment = {
         "BILLIFY_BUCKET": bucket,
         "BILLIFY_QUEUE_URL": queue_url,
@@ -437,6 +461,7 @@ def stack(
         "BILLIFY_EXTRACTOR": "textract",
         "BILLIFY_TIMEZONE": "Europe/Berlin",
         "BILLIFY_MAX_RECEIVE_COUNT": str(max_receive),
+        "BILLIFY_SECRET_KEY": secret,
     }
     # The variables the template gives every function must be the ones the settings read.
     assert set(environment) <= set(
@@ -457,6 +482,7 @@ def stack(
         report_queue_url=report_queue_url,
         report_dlq_url=report_dlq_url,
         refs=refs,
+        secret=secret,
     )
     lambda_handlers.runtime.cache_clear()
 
@@ -525,25 +551,105 @@ def multipart(fields: dict[str, str], file: tuple[str, bytes, str] | None) -> tu
 def upload_event(
     fields: dict[str, str],
     file: tuple[str, bytes, str] | None,
-    api_key_id: str = "key-ana",
+    api_key: str | None = None,
+    cookie: str | None = None,
 ) -> dict[str, Any]:
-    """API Gateway's REST proxy event for a multipart upload (binary media type: base64)."""
+    """API Gateway's REST proxy event for a multipart upload (binary media type: base64),
+    with the script's ``x-api-key`` or the browser's session cookie if given."""
     event: dict[str, Any] = load_event("apigw_upload_invoice.json")
     body, content_type = multipart(fields, file)
-    event["headers"]["Content-Type"] = content_type
-    event["multiValueHeaders"]["Content-Type"] = [content_type]
+    _set_header(event, "Content-Type", content_type)
+    _set_header(event, "x-api-key", api_key)
+    _set_header(event, "Cookie", f"billify_session={cookie}" if cookie else None)
     event["body"] = base64.b64encode(body).decode()
     event["isBase64Encoded"] = True
-    event["requestContext"]["identity"]["apiKeyId"] = api_key_id
     return event
 
 
-def get_event(invoice_id: str, api_key_id: str = "key-ana") -> dict[str, Any]:
+def api_event(
+    method: str,
+    path: str,
+    *,
+    query: dict[str, str] | None = None,
+    json_body: Any = None,
+    headers: dict[str, str] | None = None,
+    api_key: str | None = None,
+    cookie: str | None = None,
+) -> dict[str, Any]:
+    """API Gateway's REST proxy event for ``/{proxy+}`` (or ``/``): what ``api`` receives."""
     event: dict[str, Any] = load_event("apigw_get_invoice.json")
-    event["pathParameters"] = {"id": invoice_id}
-    event["path"] = f"/invoices/{invoice_id}"
-    event["requestContext"]["identity"]["apiKeyId"] = api_key_id
+    event["httpMethod"] = event["requestContext"]["httpMethod"] = method
+    event["path"] = path
+    event["requestContext"]["path"] = f"/v1{path}"
+    if path == "/":
+        event["resource"] = event["requestContext"]["resourcePath"] = "/"
+        event["pathParameters"] = None
+    else:
+        event["pathParameters"] = {"proxy": path.lstrip("/")}
+    event["queryStringParameters"] = query or None
+    event["multiValueQueryStringParameters"] = (
+        {k: [v] for k, v in query.items()} if query else None
+    )
+    for name, value in (headers or {}).items():
+        _set_header(event, name, value)
+    _set_header(event, "x-api-key", api_key)
+    _set_header(event, "Cookie", f"billify_session={cookie}" if cookie else None)
+    if json_body is not None:
+        _set_header(event, "Content-Type", "application/json")
+        # Every body is binary for this API (BinaryMediaTypes */*): base64.
+        event["body"] = base64.b64encode(json.dumps(json_body).encode()).decode()
+        event["isBase64Encoded"] = True
     return event
+
+
+def get_event(invoice_id: str, api_key: str | None = None, cookie: str | None = None) -> Any:
+    return api_event("GET", f"/invoices/{invoice_id}", api_key=api_key, cookie=cookie)
+
+
+def _set_header(event: dict[str, Any], name: str, value: str | None) -> None:
+    for headers in (event["headers"], event["multiValueHeaders"]):
+        for existing in [k for k in headers if k.lower() == name.lower()]:
+            del headers[existing]
+    if value is not None:
+        event["headers"][name] = value
+        event["multiValueHeaders"][name] = [value]
+
+
+@dataclass
+class Answer:
+    """What a handler returned to API Gateway, decoded as API Gateway would."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    cookies: list[str]
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def invoke(
+    handler: Callable[[dict[str, Any], Any], dict[str, Any]], event: dict[str, Any], context: Any
+) -> Answer:
+    response = handler(event, context)
+    headers = {k.lower(): str(v) for k, v in (response.get("headers") or {}).items()}
+    multi = {k.lower(): v for k, v in (response.get("multiValueHeaders") or {}).items()}
+    raw = response.get("body") or ""
+    body = base64.b64decode(raw) if response.get("isBase64Encoded") else raw.encode()
+    cookies = multi.get("set-cookie") or (
+        [headers["set-cookie"]] if "set-cookie" in headers else []
+    )
+    for name, values in multi.items():
+        headers.setdefault(name, ", ".join(values))
+    return Answer(int(response["statusCode"]), headers, body, list(cookies))
+
+
+def cookie_value(answer: Answer, name: str = "billify_session") -> str | None:
+    for header in answer.cookies:
+        key, _, rest = header.partition("=")
+        if key.strip() == name:
+            return rest.split(";", 1)[0]
+    return None
 
 
 def pytest_configure(config: pytest.Config) -> None:

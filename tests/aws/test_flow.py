@@ -1,5 +1,6 @@
-"""The whole AWS flow against the emulators: API Gateway event -> upload_invoice -> S3/DynamoDB/
-SQS -> extract_bill_info (Textract stub) -> DynamoDB record -> SES notice -> the monthly job."""
+"""The whole AWS flow against the emulators: API Gateway event -> upload_invoice (the HTTP app
+through Mangum) -> S3/DynamoDB/SQS -> extract_bill_info (Textract stub) -> DynamoDB record ->
+SES notice -> the monthly job; reading, confirming and signing in through the ``api`` handler."""
 
 from __future__ import annotations
 
@@ -13,7 +14,20 @@ import pytest
 from PIL import Image
 
 from billify.entrypoints import lambda_handlers
-from tests.aws.conftest import LambdaContext, Stack, get_event, load_event, upload_event
+from tests.aws.conftest import (
+    API_KEYS,
+    API_KEYS_SETTING,
+    API_URL,
+    Answer,
+    LambdaContext,
+    Stack,
+    api_event,
+    cookie_value,
+    get_event,
+    invoke,
+    load_event,
+    upload_event,
+)
 from tests.conftest import png_bytes
 
 ANA = {"name": "Ana Lima", "email": "ana@example.com"}
@@ -38,17 +52,37 @@ def receipt_png() -> bytes:
     return out.getvalue()
 
 
-def upload(stack: Stack, content: bytes, context: LambdaContext, **fields: str) -> Any:
-    event = upload_event({**ANA, **fields}, ("receipt.png", content, "image/png"))
-    response = lambda_handlers.upload_invoice(event, context)
-    return response["statusCode"], json.loads(response["body"])
+def upload(
+    stack: Stack,
+    content: bytes,
+    context: LambdaContext,
+    api_key: str | None = None,
+    **fields: str,
+) -> Any:
+    event = upload_event({**ANA, **fields}, ("receipt.png", content, "image/png"), api_key)
+    answer = invoke(lambda_handlers.upload_invoice, event, context)
+    return answer.status, answer.json()
 
 
-def test_upload_extract_notify_report(stack: Stack, context: LambdaContext) -> None:
+def get(context: LambdaContext, invoice_id: str, **credentials: str) -> Answer:
+    return invoke(lambda_handlers.api, get_event(invoice_id, **credentials), context)
+
+
+@pytest.fixture
+def keys(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Scripts' API keys configured (BILLIFY_API_KEYS, hashes): what a test uses to read."""
+    monkeypatch.setenv("BILLIFY_API_KEYS", API_KEYS_SETTING)
+    lambda_handlers.runtime.cache_clear()
+    return API_KEYS
+
+
+def test_upload_extract_notify_report(
+    stack: Stack, context: LambdaContext, keys: dict[str, str]
+) -> None:
     stack.textract.answer("DetectDocumentText", recorded("detect_document_text_receipt.json"))
     content = receipt_png()
 
-    status, body = upload(stack, content, context)
+    status, body = upload(stack, content, context, keys["ana"])
     assert status == 202
     assert body == {"id": body["id"], "status": "queued", "duplicate": False}
     invoice_id = body["id"]
@@ -63,7 +97,7 @@ def test_upload_extract_notify_report(stack: Stack, context: LambdaContext) -> N
     assert item["name"] == "Ana Lima" and item["email"] == "ana@example.com"
     assert item["total"] == Decimal("60.30")
     assert item["timestamp"] == item["received_at"]
-    assert item["status"] == "processed" and item["owner"] == "key-ana"
+    assert item["status"] == "processed" and item["owner"] == "ana"  # the key's label
     operation, request = stack.textract.requests[0]
     assert operation == "DetectDocumentText" and "Bytes" in request["Document"]
 
@@ -73,24 +107,24 @@ def test_upload_extract_notify_report(stack: Stack, context: LambdaContext) -> N
     text = notices[0].get_payload()[0].get_payload(decode=True).decode()  # type: ignore[index,union-attr]
     assert "60.30" in text
 
-    got = lambda_handlers.get_invoice(get_event(invoice_id), context)
-    assert got["statusCode"] == 200
-    record = json.loads(got["body"])
+    got = get(context, invoice_id, api_key=keys["ana"])
+    assert got.status == 200, got.body
+    record = got.json()
     assert (record["total"], record["currency"], record["vendor"]) == (
         "60.30",
         "MYR",
         "INDAH GIFT & HOME DECO",
     )
     assert record["date"] == "2018-10-19" and record["source"] == "textract"
-    # Another API key sees nothing, exactly as for an unknown id.
-    other = lambda_handlers.get_invoice(get_event(invoice_id, api_key_id="key-bob"), context)
-    assert other["statusCode"] == 404
-    assert json.loads(other["body"]) == json.loads(
-        lambda_handlers.get_invoice(get_event("f" * 32), context)["body"]
-    )
+    # Another API key sees nothing, exactly as for an unknown id; no key at all is a 401.
+    other = get(context, invoice_id, api_key=keys["bob"])
+    assert other.status == 404
+    assert other.json() == get(context, "f" * 32, api_key=keys["ana"]).json()
+    assert get(context, invoice_id).status == 401
+    assert get(context, invoice_id, api_key="bk_forged").status == 401
 
     # The same file again: no second record, answered with the first.
-    status, again = upload(stack, content, context)
+    status, again = upload(stack, content, context, keys["ana"])
     assert (status, again["id"], again["duplicate"]) == (200, invoice_id, True)
 
     # A redelivered message (SQS is at-least-once): one record, one notice.
@@ -198,19 +232,19 @@ def test_rejected_uploads_answer_with_the_local_error_shape(
         ),
     ]
     for fields, file, status, field in cases:
-        response = lambda_handlers.upload_invoice(upload_event(fields, file), context)
-        body = json.loads(response["body"])
-        assert (response["statusCode"], body["error"], body["field"]) == (
+        answer = invoke(lambda_handlers.upload_invoice, upload_event(fields, file), context)
+        body = answer.json()
+        assert (answer.status, body["error"], body["field"]) == (
             status,
             "invalid_upload",
             field,
         ), body
-        assert response["headers"]["Content-Type"] == "application/json"
+        assert answer.headers["content-type"] == "application/json"
     not_multipart = upload_event(ANA, None)
     not_multipart["headers"]["Content-Type"] = "application/json"
-    response = lambda_handlers.upload_invoice(not_multipart, context)
-    assert response["statusCode"] == 400
-    assert json.loads(response["body"])["error"] == "invalid_request"
+    not_multipart["multiValueHeaders"]["Content-Type"] = ["application/json"]
+    answer = invoke(lambda_handlers.upload_invoice, not_multipart, context)
+    assert 400 <= answer.status < 500 and answer.json()["error"], answer.body
     assert "Contents" not in stack.client("s3").list_objects_v2(Bucket=stack.bucket)
 
 
@@ -233,13 +267,109 @@ def test_double_opt_in_holds_notices_until_the_link_is_opened(
     token = re.search(r"https://api\.example\.org/v1/confirm\?token=(\S+)", text)
     assert token is not None
 
-    def open_link(value: str) -> dict[str, Any]:
-        event = {"queryStringParameters": {"token": value}, "requestContext": {}}
-        return lambda_handlers.confirm_recipient(event, context)
+    def open_link(value: str) -> int:
+        event = api_event("GET", "/confirm", query={"token": value})
+        return invoke(lambda_handlers.api, event, context).status
 
-    assert open_link("forged")["statusCode"] == 404
-    assert open_link(token[1])["statusCode"] == 200
-    assert open_link(token[1])["statusCode"] == 404  # single use
+    assert open_link("forged") == 404
+    assert open_link(token[1]) == 200
+    assert open_link(token[1]) == 404  # single use
     stack.drain(context)
     notices = stack.emails_to("new@example.com", "notice:")
     assert [str(m["X-Billify-Key"]) for m in notices] == [f"notice:{body['id']}"]
+
+
+def test_the_page_health_and_docs_are_served_by_the_api_function(
+    stack: Stack, context: LambdaContext
+) -> None:
+    page = invoke(lambda_handlers.api, api_event("GET", "/"), context)
+    assert page.status == 200 and page.headers["content-type"].startswith("text/html")
+    assert b"<html" in page.body.lower()
+    script = invoke(lambda_handlers.api, api_event("GET", "/static/app.js"), context)
+    assert script.status == 200 and b"fetch(" in script.body
+    icon = invoke(lambda_handlers.api, api_event("GET", "/static/icon.svg"), context)
+    assert icon.status == 200 and icon.body.startswith(b"<svg")
+    health = invoke(lambda_handlers.api, api_event("GET", "/health"), context)
+    assert health.status == 200 and health.json()["status"] == "ok"
+    docs = invoke(lambda_handlers.api, api_event("GET", "/docs"), context)
+    assert docs.status == 200 and b"swagger" in docs.body.lower()
+    schema = invoke(lambda_handlers.api, api_event("GET", "/openapi.json"), context).json()
+    assert {"/upload-invoice", "/invoices/{invoice_id}", "/auth/sign-in"} <= set(schema["paths"])
+
+
+def test_sign_in_by_emailed_link_through_the_lambda_entry(
+    stack: Stack, context: LambdaContext
+) -> None:
+    """POST /auth/sign-in -> the SES email's link -> GET /auth/link sets the session cookie ->
+    /me and the invoices with it; another person's invoice is a 404. BILLIFY_PUBLIC_URL is not
+    set (as in the template for the API's own functions): the links name the address API
+    Gateway reported."""
+    import re
+
+    status, mine = upload(stack, png_bytes(), context)  # anonymous uploads, one per person
+    assert status == 202
+    status, theirs = upload(stack, png_bytes(9, 9), context, email="bob@example.com")
+    assert status == 202
+
+    asked = invoke(
+        lambda_handlers.api,
+        api_event("POST", "/auth/sign-in", json_body={"email": "ana@example.com"}),
+        context,
+    )
+    assert asked.status == 202, asked.body
+    (message,) = stack.emails_to("ana@example.com", "sign-in:")
+    text = message.get_payload()[0].get_payload(decode=True).decode()  # type: ignore[index,union-attr]
+    link = re.search(re.escape(API_URL) + r"/auth/link\?token=([\w%-]+)", text)
+    assert link is not None, text
+
+    from urllib.parse import unquote
+
+    token = unquote(link[1])
+
+    def call(method: str, path: str, **options: Any) -> Answer:
+        return invoke(lambda_handlers.api, api_event(method, path, **options), context)
+
+    opened = call("GET", "/auth/link", query={"token": token})
+    assert opened.status == 303, opened.body
+    session = cookie_value(opened)
+    assert session
+    (cookie,) = [c for c in opened.cookies if c.startswith("billify_session=")]
+    assert "HttpOnly" in cookie and "Secure" in cookie  # the public URL is https
+    # The address is confirmed by signing in (no double opt-in email needed any more).
+    assert stack.raw_item("recipient#ana@example.com")["confirmed_at"]
+    # The link works once.
+    again = call("GET", "/auth/link", query={"token": token})
+    assert cookie_value(again) is None
+
+    me = call("GET", "/me", cookie=session)
+    assert me.status == 200 and me.json()["email"] == "ana@example.com"
+    assert get(context, mine["id"], cookie=session).status == 200
+    hidden = get(context, theirs["id"], cookie=session)
+    assert hidden.status == 404
+    assert hidden.json() == get(context, "f" * 32, cookie=session).json()
+    assert get(context, mine["id"]).status == 401  # no cookie, no invoice
+
+    origin = API_URL.rsplit("/", 1)[0]  # the page's origin: scheme and host
+    signed_out = call("POST", "/auth/sign-out", cookie=session, headers={"Origin": origin})
+    assert signed_out.status == 200, signed_out.body
+    assert call("GET", "/me", cookie=session).status == 401
+
+
+def test_an_identical_upload_in_flight_is_answered_409(
+    stack: Stack, context: LambdaContext
+) -> None:
+    """The same file by the same person while another upload of it is being recorded: the
+    DynamoDB transaction refuses it (``InvoiceConflict``, a ``ports.DuplicateUpload``) and the
+    app answers 409; nothing is left behind. The other upload is caught half-way here: its
+    file's pointer item is written, its invoice not yet visible."""
+    import hashlib
+
+    content = png_bytes(5, 7)
+    pointer = f"upload#{ANA['email']}#{hashlib.sha256(content).hexdigest()}"
+    stack.client("dynamodb").put_item(
+        TableName=stack.table,
+        Item={"id": {"S": pointer}, "kind": {"S": "upload"}, "invoice_id": {"S": "f" * 32}},
+    )
+    status, body = upload(stack, content, context)
+    assert (status, body.get("error")) == (409, "conflict"), body
+    assert "Contents" not in stack.client("s3").list_objects_v2(Bucket=stack.bucket)

@@ -33,6 +33,8 @@ def statements(function: dict[str, Any]) -> list[dict[str, Any]]:
 def test_functions_handlers_and_runtime() -> None:
     assert {
         "UploadInvoiceFunction",
+        "ApiFunction",
+        "UploadArrivedFunction",
         "ExtractBillInfoFunction",
         "MonthlyBillAggregatorFunction",
         "SendMonthlyReportFunction",
@@ -65,30 +67,202 @@ def test_least_privilege() -> None:
     assert scans == []
 
 
-def test_api_requires_keys_and_accepts_binary_uploads() -> None:
+def allowed(function: str) -> dict[str, set[str]]:
+    """Action -> the resources (as JSON) a function's policies grant it on."""
+    grants: dict[str, set[str]] = {}
+    for statement in statements(FUNCTIONS[function]):
+        actions = statement["Action"]
+        resources = statement["Resource"]
+        for action in actions if isinstance(actions, list) else [actions]:
+            for res in resources if isinstance(resources, list) else [resources]:
+                grants.setdefault(action, set()).add(json.dumps(res, sort_keys=True))
+    return grants
+
+
+TABLE = json.dumps({"Fn::GetAtt": ["InvoiceTable", "Arn"]})
+BY_EMAIL = json.dumps({"Fn::Sub": "${InvoiceTable.Arn}/index/ByEmail"})
+INVOICE_QUEUE = json.dumps({"Fn::GetAtt": ["InvoiceQueue", "Arn"]})
+INVOICE_FILES = json.dumps({"Fn::Sub": "${InvoiceBucket.Arn}/invoices/*"})
+INCOMING_FILES = json.dumps({"Fn::Sub": "${InvoiceBucket.Arn}/incoming/*"})
+
+
+def test_one_app_behind_the_api_which_checks_no_key() -> None:
     api = cfn.resource(TEMPLATE, "Api")
-    assert api["Auth"]["ApiKeyRequired"] is True
-    assert api["Auth"]["UsagePlan"]["Throttle"]
-    assert "multipart~1form-data" in api["BinaryMediaTypes"]
+    # The app authenticates (session cookie, or x-api-key against BILLIFY_API_KEYS): no API
+    # Gateway keys or usage plan; the stage is throttled as a whole.
+    assert "Auth" not in api
+    assert "ApiApiKey" not in json.dumps(TEMPLATE)
+    (throttle,) = api["MethodSettings"]
+    assert (throttle["ResourcePath"], throttle["HttpMethod"]) == ("/*", "*")
+    assert throttle["ThrottlingRateLimit"] == {"Ref": "ThrottleRateLimit"}
+    assert throttle["ThrottlingBurstLimit"] == {"Ref": "ThrottleBurstLimit"}
+    # Bodies and answers pass as bytes (Mangum decodes and encodes base64).
+    assert {"multipart~1form-data", "image~1*", "*~1*"} <= set(api["BinaryMediaTypes"])
     routes = {
-        (e["Properties"]["Method"], e["Properties"]["Path"])
-        for f in FUNCTIONS.values()
+        (name, e["Properties"]["Method"], e["Properties"]["Path"])
+        for name, f in FUNCTIONS.items()
         for e in f["Properties"].get("Events", {}).values()
         if e["Type"] == "Api"
     }
-    assert routes == {("POST", "/upload-invoice"), ("GET", "/invoices/{id}"), ("GET", "/confirm")}
-    # Only the double opt-in link (opened from an email, its token is the secret) is keyless.
-    keyless = {
-        e["Properties"]["Path"]
+    assert routes == {
+        ("UploadInvoiceFunction", "POST", "/upload-invoice"),
+        ("ApiFunction", "ANY", "/"),
+        ("ApiFunction", "ANY", "/{proxy+}"),
+    }
+    assert all(
+        "Auth" not in e["Properties"]
         for f in FUNCTIONS.values()
         for e in f["Properties"].get("Events", {}).values()
-        if e["Type"] == "Api" and e["Properties"].get("Auth", {}).get("ApiKeyRequired") is False
+    )
+    assert FUNCTIONS["ApiFunction"]["Properties"]["Handler"].endswith(".api")
+    assert FUNCTIONS["UploadInvoiceFunction"]["Properties"]["Handler"].endswith(
+        ".upload_invoice"
+    )
+    for name in ("ApiFunction", "UploadInvoiceFunction"):
+        variables = FUNCTIONS[name]["Properties"]["Environment"]["Variables"]
+        assert variables["BILLIFY_API_KEYS"] == {"Ref": "ApiKeys"}
+        # Not BILLIFY_PUBLIC_URL: naming the API here is a circular reference (the handler
+        # takes the address from the event: test_public_url_comes_from_api_gateway).
+        assert "BILLIFY_PUBLIC_URL" not in variables
+    for name in ("ExtractBillInfoFunction", "ExtractBillInfoBundledFunction",
+                 "SendMonthlyReportFunction"):  # their emails carry links
+        variables = FUNCTIONS[name]["Properties"]["Environment"]["Variables"]
+        assert "${Api}" in variables["BILLIFY_PUBLIC_URL"]["Fn::Sub"], name
+    assert TEMPLATE["Parameters"]["ConfirmRecipients"]["Default"] == "true"  # on by default
+    assert "ApiKeyId" not in TEMPLATE["Outputs"]
+
+
+def test_public_url_comes_from_api_gateway() -> None:
+    from tests.aws.conftest import API_URL, api_event
+
+    assert lambda_handlers.public_url_of(api_event("GET", "/me")) == API_URL
+    assert lambda_handlers.public_url_of(api_event("GET", "/")) == API_URL
+    custom = api_event("GET", "/me")
+    custom["requestContext"].update(domainName="bills.example.org", path="/me")
+    assert lambda_handlers.public_url_of(custom) == "https://bills.example.org"
+    custom["headers"]["Host"] = "evil.example.com"  # the client's Host header is not used
+    assert lambda_handlers.public_url_of(custom) == "https://bills.example.org"
+    assert lambda_handlers.public_url_of({"path": "/me"}) is None
+
+
+def test_the_secret_is_generated_and_given_to_every_function() -> None:
+    secret = TEMPLATE["Resources"]["AppSecret"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    generate = secret["Properties"]["GenerateSecretString"]
+    minimum = AwsSettings.model_fields["secret_key"].metadata[0].min_length
+    assert generate["PasswordLength"] >= max(minimum, 32)
+    assert generate["ExcludePunctuation"] is True  # no quoting surprises in the environment
+    env = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    assert env["BILLIFY_SECRET_KEY"] == {
+        "Fn::Sub": "{{resolve:secretsmanager:${AppSecret}:SecretString}}"
     }
-    assert keyless == {"/confirm"}
-    confirm = cfn.resource(TEMPLATE, "ConfirmRecipientFunction")
-    assert confirm["Handler"].endswith(".confirm_recipient")
-    parameters = TEMPLATE["Parameters"]
-    assert parameters["ConfirmRecipients"]["Default"] == "true"  # on by default on AWS
+    # Resolved by CloudFormation at deploy time: no function reads Secrets Manager.
+    assert not any(a.startswith("secretsmanager:") for f in FUNCTIONS for a in allowed(f))
+
+
+def test_api_function_permissions() -> None:
+    api = allowed("ApiFunction")
+    for action in ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"):
+        assert api[f"dynamodb:{action}"] == {TABLE}, action  # invoices and sign-in items
+    assert api["dynamodb:Query"] == {BY_EMAIL}
+    assert api["s3:GetObject"] == api["s3:DeleteObject"] == {INVOICE_FILES}
+    assert api["s3:PutObject"] == {INVOICE_FILES, INCOMING_FILES}  # presigned POSTs too
+    assert api["sqs:SendMessage"] == {INVOICE_QUEUE}
+    assert len(api["ses:SendRawEmail"]) == 2  # sign-in emails: the address and its domain
+    assert "dynamodb:Scan" not in api
+
+
+def test_direct_uploads_arrive_through_eventbridge() -> None:
+    bucket = cfn.resource(TEMPLATE, "InvoiceBucket")
+    assert bucket["NotificationConfiguration"] == {
+        "EventBridgeConfiguration": {"EventBridgeEnabled": True}
+    }
+    rules = {r["Id"]: r for r in bucket["LifecycleConfiguration"]["Rules"]}
+    assert rules["ExpireAbandonedDirectUploads"]["Prefix"] == "incoming/"
+    assert rules["ExpireAbandonedDirectUploads"]["ExpirationInDays"] == 1
+    (cors,) = bucket["CorsConfiguration"]["CorsRules"]
+    assert cors["AllowedMethods"] == ["POST"]
+
+    function = FUNCTIONS["UploadArrivedFunction"]["Properties"]
+    assert function["Handler"] == "billify.entrypoints.lambda_handlers.upload_arrived"
+    (event,) = function["Events"].values()
+    assert event["Type"] == "EventBridgeRule"
+    pattern = event["Properties"]["Pattern"]
+    assert pattern["source"] == ["aws.s3"] and pattern["detail-type"] == ["Object Created"]
+    assert pattern["detail"] == {
+        "bucket": {"name": [{"Ref": "InvoiceBucket"}]},
+        "object": {"key": [{"prefix": "incoming/"}]},
+    }
+    grants = allowed("UploadArrivedFunction")
+    assert grants["s3:GetObject"] == {INCOMING_FILES}
+    assert grants["s3:DeleteObject"] == {INCOMING_FILES, INVOICE_FILES}
+    assert grants["s3:PutObject"] == {INVOICE_FILES}
+    assert grants["sqs:SendMessage"] == {INVOICE_QUEUE}
+    assert "dynamodb:Query" not in grants
+
+
+def _references(value: Any) -> set[str]:
+    """The resources a piece of the template names (Ref, GetAtt, ${...} in Sub)."""
+    found: set[str] = set()
+    if isinstance(value, list):
+        for item in value:
+            found |= _references(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key == "Ref" and isinstance(item, str):
+                found.add(item)
+            elif key == "Fn::GetAtt":
+                found.add(item[0])
+            elif key == "Fn::Sub":
+                text, names = (item, {}) if isinstance(item, str) else item
+                found |= {m.split(".")[0] for m in re.findall(r"\$\{([^}!]+)\}", text)}
+                found -= set(names)
+                found |= _references(names)
+            else:
+                found |= _references(item)
+    return found
+
+
+def test_no_circular_dependency() -> None:
+    """CloudFormation refuses a template whose resources depend on each other in a circle
+    (cfn-lint and sam validate do not see the ones SAM's events create). The edges: what each
+    resource names (functions also what Globals give them), plus those SAM adds: a bucket
+    notifying a function (S3 events) depends on it, and an API on the functions it invokes."""
+    resources = TEMPLATE["Resources"]
+    globals_ = TEMPLATE["Globals"]["Function"]
+    graph: dict[str, set[str]] = {}
+    for name, resource in resources.items():
+        # A function's events become resources of their own (rules, permissions, the API's
+        # methods) that depend on the function, not the other way round.
+        properties = {k: v for k, v in resource.get("Properties", {}).items() if k != "Events"}
+        graph[name] = _references(properties) & set(resources)
+        depends = resource.get("DependsOn", [])
+        graph[name] |= {depends} if isinstance(depends, str) else set(depends)
+        if resource["Type"] == "AWS::Serverless::Function":
+            graph[name] |= _references(globals_) & set(resources)
+    for name, function in FUNCTIONS.items():
+        for event in function["Properties"].get("Events", {}).values():
+            source = event["Properties"]
+            if event["Type"] == "S3":
+                graph[source["Bucket"]["Ref"]].add(name)
+            if event["Type"] == "Api":
+                graph[source["RestApiId"]["Ref"]].add(name)
+
+    visiting: list[str] = []
+    done: set[str] = set()
+
+    def visit(node: str) -> None:
+        assert node not in visiting, " -> ".join([*visiting, node])
+        if node in done:
+            return
+        visiting.append(node)
+        for target in sorted(graph.get(node, ())):
+            visit(target)
+        visiting.pop()
+        done.add(node)
+
+    for node in sorted(graph):
+        visit(node)
 
 
 def test_queue_event_sources_report_partial_failures() -> None:
@@ -149,19 +323,8 @@ def test_monthly_reports_fan_out_through_their_own_queue() -> None:
 
 
 def test_report_permissions() -> None:
-    def allowed(function: str) -> dict[str, set[str]]:
-        grants: dict[str, set[str]] = {}
-        for statement in statements(FUNCTIONS[function]):
-            actions = statement["Action"]
-            resources = statement["Resource"]
-            for action in actions if isinstance(actions, list) else [actions]:
-                for res in resources if isinstance(resources, list) else [resources]:
-                    grants.setdefault(action, set()).add(json.dumps(res, sort_keys=True))
-        return grants
-
-    table = json.dumps({"Fn::GetAtt": ["InvoiceTable", "Arn"]})
+    table, by_email = TABLE, BY_EMAIL
     month_users = json.dumps({"Fn::Sub": "${InvoiceTable.Arn}/index/ByMonthUser"})
-    by_email = json.dumps({"Fn::Sub": "${InvoiceTable.Arn}/index/ByEmail"})
     report_queue = json.dumps({"Fn::GetAtt": ["ReportQueue", "Arn"]})
 
     # The aggregator only reads the user-month index and queues jobs: no invoice, no mail.
@@ -257,4 +420,4 @@ def test_every_makefile_built_function_has_a_build_rule() -> None:
         for name, function in FUNCTIONS.items()
         if function.get("Metadata", {}).get("BuildMethod") == "makefile"
     }
-    assert built and built <= set(declared)
+    assert built == set(declared)  # and no rule left for a function that is gone

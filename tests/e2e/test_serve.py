@@ -18,6 +18,7 @@ import pytest
 
 from tests.conftest import REPO
 from tests.processes import billify_serve, wait_for
+from tests.sessions import link_in
 from tests.smtp_server import RecordingHandler, smtp_server
 
 pytestmark = pytest.mark.slow
@@ -54,6 +55,19 @@ def server(environment: dict[str, str], tmp_path: Path) -> Iterator[str]:
         yield base
 
 
+def signed_in(server: str, handler: RecordingHandler, email: str) -> httpx.Client:
+    """A browser signed in as ``email`` by the link the real SMTP server received."""
+    client = httpx.Client(base_url=server, timeout=30, headers={"origin": server})
+    before = len(handler.received())
+    assert client.post("/auth/sign-in", json={"email": email}).status_code == 202
+    wait_for(lambda: len(handler.received()) > before, 30, "the sign-in email")
+    mail = next(m for m in handler.received()[before:] if m["To"].addresses[0].addr_spec == email)
+    body = mail.get_body(("plain",))
+    assert body is not None
+    assert client.get(link_in(body.get_content()), follow_redirects=False).status_code == 303
+    return client
+
+
 def labels(shared: Path) -> dict[str, Decimal]:
     lines = (shared / "sroie-train/manifest.jsonl").read_text().splitlines()
     wanted = {file for file, _ in UPLOADS}
@@ -87,15 +101,22 @@ def test_upload_notice_and_monthly_report(
             assert response.status_code == 202, response.text
             ids[file] = response.json()["id"]
 
-        wait_for(lambda: len(handler.received()) >= len(UPLOADS), 180, "one notice per upload")
-        for file, invoice_id in ids.items():
-            record = client.get(f"/invoices/{invoice_id}").json()
-            assert record["status"] == "processed", record
-            assert Decimal(record["total"]) == totals[file] and record["currency"] == "MYR"
-            notice = next(
-                m for m in handler.received() if m["X-Billify-Key"] == f"notice:{invoice_id}"
-            )
-            assert f"MYR {totals[file]:,.2f}" in str(notice["Subject"])
+    wait_for(lambda: len(handler.received()) >= len(UPLOADS), 180, "one notice per upload")
+    people = {email: signed_in(server, handler, email) for _, email in UPLOADS}
+    for file, invoice_id in ids.items():
+        owner = dict(UPLOADS)[file]
+        record = people[owner].get(f"/invoices/{invoice_id}").json()
+        assert record["status"] == "processed", record
+        assert Decimal(record["total"]) == totals[file] and record["currency"] == "MYR"
+        notice = next(
+            m for m in handler.received() if m["X-Billify-Key"] == f"notice:{invoice_id}"
+        )
+        assert f"MYR {totals[file]:,.2f}" in str(notice["Subject"])
+        for other, session in people.items():  # nobody else sees it, not even that it exists
+            if other != owner:
+                assert session.get(f"/invoices/{invoice_id}").status_code == 404
+    with httpx.Client(base_url=server, timeout=30) as anonymous:
+        assert anonymous.get(f"/invoices/{ids[UPLOADS[0][0]]}").status_code == 401
 
     month = dt.datetime.now(dt.UTC).strftime("%Y-%m")
     before = len(handler.received())

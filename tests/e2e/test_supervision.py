@@ -33,6 +33,7 @@ def test_a_killed_worker_is_replaced_and_its_document_redelivered_at_once(
             "BILLIFY_SMTP_HOST": "127.0.0.1",
             "BILLIFY_SMTP_PORT": str(port),
             "BILLIFY_WORKERS": "1",
+            "BILLIFY_AUTH": "off",  # this test reads records; sign-in is tested in test_serve
             "BILLIFY_POLL_INTERVAL": "0.05",
             "BILLIFY_VISIBILITY_TIMEOUT": "300",  # a redelivery by lease would come too late
         }

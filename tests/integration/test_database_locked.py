@@ -42,7 +42,7 @@ def locked(database: Path, seconds: float) -> Iterator[None]:
 
 
 def client_for(data_dir: Path, busy_timeout: float) -> tuple[TestClient, Settings]:
-    settings = Settings(data_dir=data_dir, db_busy_timeout=busy_timeout)
+    settings = Settings(data_dir=data_dir, db_busy_timeout=busy_timeout, auth="off")
     app = build_local(settings, extractor=FakeExtractor(), mailer=FakeMailer())
     return TestClient(create_app(app)), settings
 

@@ -10,10 +10,12 @@ from billify.entrypoints.http import create_app
 from tests.conftest import MINIMAL_PDF, jpeg_bytes, png_bytes
 from tests.fakes import (
     FakeBlobStore,
+    FakeMailer,
     FakeQueue,
     FakeRepository,
     fake_app,
 )
+from tests.sessions import sign_in
 
 FORM = {"name": "Ana", "email": "ana@example.com"}
 
@@ -25,7 +27,12 @@ def app(tmp_path: Path) -> Billify:
 
 @pytest.fixture
 def client(app: Billify) -> TestClient:
-    return TestClient(create_app(app))
+    """Signed in as Ana, the uploader of the tests' invoices."""
+    client = TestClient(create_app(app))
+    assert isinstance(app.mailer, FakeMailer)
+    sign_in(client, app.mailer.sent, FORM["email"])
+    app.mailer.sent.clear()
+    return client
 
 
 def nothing_stored(app: Billify) -> bool:
@@ -82,7 +89,6 @@ def test_same_file_again_answers_with_the_existing_id(client: TestClient) -> Non
     ],
 )
 def test_bad_uploads_get_a_clear_4xx_and_nothing_is_stored(
-    client: TestClient,
     app: Billify,
     form: dict[str, str],
     file: tuple[str, bytes, str] | None,
@@ -90,6 +96,7 @@ def test_bad_uploads_get_a_clear_4xx_and_nothing_is_stored(
     field: str,
 ) -> None:
     files = {"file": file} if file else None
+    client = TestClient(create_app(app))  # the seed's contract: no session, name and email
     response = client.post("/upload-invoice", data=form, files=files)
     assert response.status_code == status, response.text
     body = response.json()
@@ -114,6 +121,7 @@ def test_declared_oversized_body_is_refused_before_reading(client: TestClient) -
         },
     )
     assert response.status_code == 413
+    assert response.json()["detail"] == "file is larger than 10 MB"  # a person's unit
 
 
 def test_unknown_invoice_is_404_json(client: TestClient) -> None:

@@ -1,9 +1,11 @@
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
 from billify.domain import notifications
+from billify.domain.action_links import NoticeLinks
 from billify.domain.emails import Attachment, OutgoingEmail, to_mime
 from billify.domain.models import Extraction, Invoice, InvoiceStatus, Uploader
 from billify.domain.reports import Month, Spending
@@ -170,3 +172,63 @@ def test_processed_notice_marks_nothing_uncertain() -> None:
         invoice, Month(2026, 11), Spending(invoice.uploader, (invoice,)), ("vendor",)
     )
     assert "uncertain" not in email.text and "uncertain" not in email.html
+
+
+LINKS = NoticeLinks(
+    view="https://b.example/auth/open?token=t&do=view",
+    fix="https://b.example/auth/open?token=t&do=fix",
+    confirm="https://b.example/auth/open?token=t&do=confirm",
+)
+
+
+def test_notice_buttons_are_the_links_given() -> None:
+    invoice = make_invoice()
+    email = notifications.invoice_notice(
+        invoice, Month(2026, 11), Spending(invoice.uploader, (invoice,)), links=LINKS
+    )
+    assert LINKS.confirm in email.text and LINKS.fix in email.text and LINKS.view in email.text
+    assert '<a class="button" href="https://b.example/auth/open?token=t&amp;do=confirm">' in (
+        email.html
+    )
+    assert "Not a duplicate" not in email.html
+    assert "/auth/open" not in notice_for(invoice).text  # no links given: no buttons
+
+
+def test_amount_due_only_when_it_differs_from_the_total() -> None:
+    invoice = make_invoice()
+    extraction = invoice.extraction
+    assert extraction is not None
+    same = invoice.with_changes(extraction=replace(extraction, amount_due=Decimal("1234.50")))
+    part = invoice.with_changes(extraction=replace(extraction, amount_due=Decimal("234.5")))
+    assert "Amount due" not in notice_for(same).text + notice_for(same).html
+    for text in (notice_for(part).text, notice_for(part).html):
+        assert "Amount due" in text and "EUR 234.50" in text
+
+
+def test_notice_says_the_month_it_counts_in_is_the_upload_month() -> None:
+    counted = notice_for(make_invoice())
+    review = notice_for(make_invoice(status=InvoiceStatus.NEEDS_REVIEW))
+    for part in (counted.text, counted.html):
+        assert "Counted in November 2026, the month it was uploaded." in part
+    assert "Once confirmed, it counts in November 2026, the month it was uploaded." in review.text
+
+
+def test_failure_notice_with_links_offers_the_invoice_and_escapes_the_file_name() -> None:
+    invoice = make_invoice(status=InvoiceStatus.FAILED, total=None).with_changes(
+        original_filename=HOSTILE
+    )
+    email = notifications.failure_notice(invoice, "cannot read image.", links=LINKS)
+    assert "cannot read image." in email.text and "image.." not in email.text
+    assert LINKS.view in email.text and "Replace or delete it" in email.html
+    assert "<script>" not in email.html and HOSTILE in email.text
+
+
+def test_report_links_to_the_month_when_given_a_link() -> None:
+    invoice = make_invoice()
+    spending = Spending(invoice.uploader, (invoice,))
+    link = "https://b.example/auth/open?token=t&do=view"
+    email = notifications.monthly_report(Month(2026, 11), spending, link=link)
+    assert link in email.text and 'href="https://b.example/auth/open?token=t&amp;do=view"' in (
+        email.html
+    )
+    assert "/auth/open" not in notifications.monthly_report(Month(2026, 11), spending).html

@@ -1,4 +1,5 @@
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -6,14 +7,16 @@ import pytest
 
 from billify import services
 from billify.adapters.intake import RecordThenQueue
+from billify.domain.auth import ActionLinks, Scope
 from billify.domain.extraction import parse_einvoice
-from billify.domain.models import Extraction, InvoiceStatus, UnreadableDocument
+from billify.domain.models import Evidence, Extraction, InvoiceStatus, UnreadableDocument
 from billify.domain.reports import Month
 from billify.domain.review import ReviewThresholds
 from billify.domain.uploads import validate_upload
-from billify.ports import InvoiceMessage
+from billify.ports import InvoiceMessage, OpenedDocument
 from tests.conftest import png_bytes
 from tests.fakes import (
+    TEST_SECRET,
     FakeBlobStore,
     FakeExtractor,
     FakeMailer,
@@ -409,3 +412,34 @@ def test_an_e_invoice_is_processed(world: World) -> None:
     world.process_all()
     stored = world.repository.get(invoice_id)
     assert stored is not None and stored.status == InvoiceStatus.PROCESSED
+
+
+class ExplodingDocuments:
+    """A document opener that fails in a way nobody planned for."""
+
+    def open(self, document: bytes, media_type: str) -> OpenedDocument:
+        raise MemoryError("out of memory rendering the page")
+
+
+def test_a_crop_that_fails_anyhow_still_sends_the_notice(world: World) -> None:
+    box = (0.5, 0.5, 0.6, 0.55)
+    world.extractor.result = replace(world.extractor.result, evidence={"total": Evidence(0, box)})
+    submitted = world.submit()
+    deps = replace(world.deps, documents=ExplodingDocuments())
+    services.process_invoice(world.queue.messages[-1], deps)
+    (notice,) = world.mailer.sent
+    assert notice.key == f"notice:{submitted.invoice.id}" and not notice.attachments
+    assert world.repository.invoices[submitted.invoice.id].notice_sent_at is not None
+
+
+def test_notices_link_to_their_invoice_when_a_signer_is_given(world: World) -> None:
+    links = ActionLinks(TEST_SECRET)
+    submitted = world.submit()
+    deps = replace(world.deps, links=links, public_url="https://b.example/")
+    services.process_invoice(world.queue.messages[-1], deps)
+    (notice,) = world.mailer.sent
+    token = notice.text.split("https://b.example/auth/open?token=", 1)[1].split("&", 1)[0]
+    assert links.verify(token, world.clock.now()) == (
+        "ana@example.com",
+        Scope(invoice_id=submitted.invoice.id),
+    )

@@ -17,7 +17,8 @@ from billify.domain.access import hash_key
 from billify.domain.models import Extraction, LineItem
 from billify.entrypoints.http import create_app
 from tests.conftest import MINIMAL_PDF, jpeg_bytes
-from tests.fakes import FakeExtractor, FakeQueue, fake_app
+from tests.fakes import FakeExtractor, FakeMailer, FakeQueue, fake_app
+from tests.sessions import sign_in
 
 FORM = {"name": "Ana", "email": "ana@example.com"}
 LIST = {"email": "ana@example.com", "month": "2026-11"}
@@ -34,7 +35,12 @@ def app(tmp_path: Path) -> Billify:
 
 @pytest.fixture
 def client(app: Billify) -> TestClient:
-    return TestClient(create_app(app))
+    """Signed in as Ana, the uploader of the tests' invoices."""
+    client = TestClient(create_app(app))
+    assert isinstance(app.mailer, FakeMailer)
+    sign_in(client, app.mailer.sent, FORM["email"])
+    app.mailer.sent.clear()
+    return client
 
 
 def upload(client: TestClient, app: Billify, content: bytes | None = None, **headers: str) -> str:

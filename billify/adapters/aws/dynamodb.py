@@ -21,6 +21,10 @@ Items, all keyed by ``id``:
 - upload ``upload#<email>#<sha256>``: points at the first invoice of that file for that user,
   written in the same transaction as the invoice, so duplicate detection is strongly consistent.
 - report ``report#<YYYY-MM>#<email>`` (local month): the claim/sent record of one monthly report.
+- recipient ``recipient#<email>`` (double opt-in: ``token_hash`` while a confirmation is
+  pending, ``confirmed_at`` once confirmed, by its link or by signing in) and its pending
+  token ``confirm#<sha256>``.
+- sign-in links, sessions and rate-limit counters: ``dynamo_access.py``.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from botocore.exceptions import ClientError
 
 from billify.adapters.aws.clients import client, error_code
 from billify.domain.models import Extraction, Invoice, InvoiceStatus, Uploader
+from billify.ports import DuplicateUpload
 
 INDEX_BY_MONTH = "ByMonth"
 INDEX_BY_EMAIL = "ByEmail"
@@ -51,8 +56,9 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 
-class InvoiceConflict(RuntimeError):
-    """The same file from the same user is being recorded by a concurrent upload."""
+class InvoiceConflict(DuplicateUpload):
+    """The same file from the same user is being recorded by a concurrent upload (the port's
+    ``DuplicateUpload``: the HTTP app answers 409)."""
 
 
 class DynamoInvoiceRepository:
@@ -304,6 +310,39 @@ class DynamoInvoiceRepository:
                 return None
             raise
         return email
+
+    def confirm_address(self, email: str, now: dt.datetime) -> bool:
+        """One conditional UpdateItem on the recipient item: confirmed from now on, and the
+        pending token (if any) removed from it, so the emailed confirmation link stops working
+        (``confirm_recipient`` requires the item's ``token_hash`` to match). Its token item is
+        then deleted too (best effort: left behind, it is harmless for that reason)."""
+        try:
+            response = self._ddb.update_item(
+                TableName=self.table,
+                Key=_key(_recipient_id(email)),
+                UpdateExpression="SET #kind = :kind, #email = :email, #confirmed = :now,"
+                " #requested = if_not_exists(#requested, :now) REMOVE #token",
+                ConditionExpression="attribute_not_exists(#confirmed)",
+                ExpressionAttributeNames={
+                    "#kind": "kind",
+                    "#email": "email",
+                    "#confirmed": "confirmed_at",
+                    "#requested": "requested_at",
+                    "#token": "token_hash",
+                },
+                ExpressionAttributeValues=_serialize(
+                    {":kind": "recipient", ":email": email, ":now": _iso(now)}
+                ),
+                ReturnValues="ALL_OLD",
+            )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False  # confirmed before
+            raise
+        pending = _deserialize(response.get("Attributes") or {}).get("token_hash")
+        if pending:
+            self._ddb.delete_item(TableName=self.table, Key=_key(_token_id(str(pending))))
+        return True
 
     # -- helpers ----------------------------------------------------------------------------
 

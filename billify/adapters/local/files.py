@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -81,3 +82,23 @@ class FileBlobStore:
         if not path.is_relative_to(self.root) or path == self.root:
             raise ValueError(f"invalid blob key: {key!r}")
         return path
+
+
+def load_or_create_secret(path: Path) -> bytes:
+    """The server's secret key kept in ``path`` (made once, readable by its owner only): every
+    process of one data folder signs and checks links with the same key."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first: use theirs
+            pass
+        else:
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_hex(32))
+                file.flush()
+                os.fsync(file.fileno())
+    text = path.read_text().strip()
+    if len(text) < 32:
+        raise ValueError(f"{path} must hold a secret of at least 32 characters")
+    return text.encode()

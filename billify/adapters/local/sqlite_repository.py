@@ -193,6 +193,16 @@ class SqliteInvoiceRepository:
             ).fetchone()
         return None if row is None else str(row["email"])
 
+    def confirm_address(self, email: str, now: dt.datetime) -> bool:
+        with self._db.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO recipients (email, requested_at, confirmed_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (email) DO UPDATE SET confirmed_at = excluded.confirmed_at,"
+                " token_hash = NULL WHERE confirmed_at IS NULL",
+                (email, _iso(now), _iso(now)),
+            )
+        return cursor.rowcount > 0
+
     def count_by_status(self) -> dict[str, int]:
         rows = self._query("SELECT status, COUNT(*) FROM invoices GROUP BY status", ()).fetchall()
         return {row[0]: row[1] for row in rows}
