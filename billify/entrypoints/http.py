@@ -448,8 +448,14 @@ def create_app(
         dependencies=SIGNED_IN,
         responses=error_responses(401, 413, 422, 429),
     )
-    def me(request: Request, viewer: Viewer = Depends(signed_in)) -> Any:
-        """Who this session (or API key) is; ``auth`` is ``off`` in open mode."""
+    def me(request: Request) -> Any:
+        """Who this session (or API key) is; ``auth`` is ``off`` in open mode (then answered
+        even to a caller without a key, so the page knows to ask for one, not to sign in)."""
+        viewer: Viewer | None = request.state.viewer
+        if viewer is None and not sessions_on:
+            return Me(email=None, name=None, auth="off")
+        if viewer is None:
+            raise NotSignedIn
         cookie = request.cookies.get(SESSION_COOKIE)
         session = accounts.session_of(cookie, app.accounts) if viewer.email else None
         return Me(

@@ -364,3 +364,10 @@ def test_a_direct_upload_is_signed_for_the_session_only_where_the_store_can(
     assert uploads.asked[0][1]["email"] == ANA  # filed under the session, not the form
     too_big = ana.post("/uploads/direct", json={"size": 11 * 2**20})
     assert too_big.status_code == 413 and too_big.json()["detail"] == "file is larger than 10 MB"
+
+
+def test_me_says_open_mode_even_to_a_caller_without_a_key(tmp_path: Path) -> None:
+    app = make_app(tmp_path, auth="off", api_keys=f"script:{hash_key('s3cret')}")
+    answer = browser(app).get("/me")
+    assert answer.status_code == 200 and answer.json()["auth"] == "off"
+    assert browser(app).get("/invoices", params={"email": ANA}).status_code == 401

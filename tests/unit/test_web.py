@@ -57,7 +57,7 @@ def test_the_page_and_its_files_are_served_without_a_key(tmp_path: Path) -> None
     app = make_app(tmp_path, api_keys=f"ana:{hash_key('secret')}")
     client = TestClient(create_app(app))
     page = client.get("/")
-    assert page.status_code == 200 and '<script type="module" src="/static/app.js">' in page.text
+    assert page.status_code == 200 and '<script type="module" src="static/app.js">' in page.text
     assert "default-src 'self'" in page.headers["content-security-policy"]
     for asset in ("app.js", "style.css", "icon.svg"):
         assert client.get(f"/static/{asset}").status_code == 200
