@@ -94,6 +94,16 @@ def _not_found() -> JSONResponse:
     return error_answer(404, "not_found", "no invoice with this id")
 
 
+def _accepted(submitted: services.Submitted) -> JSONResponse:
+    """202 for a new invoice queued; 200 with the existing id for the same file again."""
+    body = UploadAccepted(
+        id=submitted.invoice.id, status=submitted.invoice.status, duplicate=submitted.duplicate
+    )
+    return JSONResponse(
+        body.model_dump(mode="json"), status_code=200 if submitted.duplicate else 202
+    )
+
+
 def _uploader(
     viewer: Viewer | None, name: str | None, email: str | None
 ) -> tuple[str | None, str | None]:
@@ -179,9 +189,7 @@ def create_app(
         and cross-site requests riding on a session cookie; then say who is asking."""
         length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > MAX_REQUEST_BYTES:
-            return error_answer(
-                413, "too_large", TOO_LARGE, "file"
-            )
+            return error_answer(413, "too_large", TOO_LARGE, "file")
         viewer: Viewer | None = Viewer(everyone=True) if open_mode else None
         presented = request.headers.get(API_KEY_HEADER)
         cookie = request.cookies.get(SESSION_COOKIE)
@@ -240,12 +248,7 @@ def create_app(
         upload = validate_upload(name, email, content, file.filename)
         owner = viewer.key if viewer else None
         submitted = await run_in_threadpool(app.submit, upload, owner)
-        body = UploadAccepted(
-            id=submitted.invoice.id, status=submitted.invoice.status, duplicate=submitted.duplicate
-        )
-        return JSONResponse(
-            body.model_dump(mode="json"), status_code=200 if submitted.duplicate else 202
-        )
+        return _accepted(submitted)
 
     @api.post(
         "/uploads/direct",
@@ -351,12 +354,7 @@ def create_app(
             invoice.uploader.name, invoice.uploader.email, content, file.filename
         )
         submitted = await run_in_threadpool(app.replace, invoice, upload)
-        body = UploadAccepted(
-            id=submitted.invoice.id, status=submitted.invoice.status, duplicate=submitted.duplicate
-        )
-        return JSONResponse(
-            body.model_dump(mode="json"), status_code=200 if submitted.duplicate else 202
-        )
+        return _accepted(submitted)
 
     @api.get(
         "/confirm",
