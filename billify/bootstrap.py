@@ -13,6 +13,7 @@ from billify import accounts, services
 from billify.adapters.aws.direct_upload import DirectUploads
 from billify.adapters.intake import RecordThenQueue
 from billify.adapters.local.clock import SystemClock
+from billify.adapters.local.documents import Documents
 from billify.adapters.local.files import FileBlobStore, load_or_create_secret
 from billify.adapters.local.intake import SqliteIntake
 from billify.adapters.local.mailers import OutboxMailer, SmtpMailer, SmtpSettings
@@ -29,6 +30,7 @@ from billify.ports import (
     AccessStore,
     BlobStore,
     Clock,
+    DocumentOpener,
     Extractor,
     InvoiceIntake,
     InvoiceMessage,
@@ -59,11 +61,11 @@ class Billify:
     links: ActionLinks
     # Presigned uploads straight to the blob store (AWS: files over API Gateway's limit).
     direct_uploads: DirectUploads | None = None
+    # Opens documents: a locked PDF is refused at upload, the notice's crop is drawn.
+    documents: DocumentOpener | None = None
 
     @property
     def processing(self) -> services.Processing:
-        from billify.adapters.local.documents import Documents  # renders the notice's crop
-
         return services.Processing(
             blobs=self.blobs,
             repository=self.repository,
@@ -75,7 +77,7 @@ class Billify:
             confirm_recipients=self.settings.confirm_recipients,
             public_url=self.settings.public_url,
             links=self.links,
-            documents=Documents(),
+            documents=self.documents,
         )
 
     @property
@@ -93,6 +95,7 @@ class Billify:
             intake=self.intake,
             clock=self.clock,
             owner=owner,
+            documents=self.documents,
         )
 
     def replace(self, old: Invoice, upload: Upload) -> services.Submitted:
@@ -104,6 +107,7 @@ class Billify:
             repository=self.repository,
             intake=self.intake,
             clock=self.clock,
+            documents=self.documents,
         )
 
     def process(self, message: InvoiceMessage) -> Invoice | None:
@@ -224,6 +228,7 @@ def build_local(settings: Settings | None = None, **overrides: Any) -> LocalBill
         "clock": overrides.get("clock") or SystemClock(),
         "access": overrides.get("access")
         or SqliteAccessStore(settings.database_path, settings.db_busy_timeout),
+        "documents": Documents(),
         "links": ActionLinks(
             settings.secret_key.get_secret_value().encode()
             if settings.secret_key
@@ -263,7 +268,6 @@ def build_aws_extractor(settings: AwsSettings) -> Extractor:
     if settings.extractor != "textract":
         return build_extractor()
     from billify.adapters.aws.textract import TextractOcr
-    from billify.adapters.local.documents import Documents
     from billify.reading import DocumentPipeline
 
     return DocumentPipeline(Documents(), TextractOcr())
@@ -295,6 +299,7 @@ def build_aws(settings: AwsSettings | None = None, **overrides: Any) -> Billify:
         "extractor": overrides.get("extractor") or build_aws_extractor(settings),
         "clock": overrides.get("clock") or SystemClock(),
         "access": overrides.get("access") or DynamoAccessStore(settings.table),
+        "documents": Documents(),
         "direct_uploads": overrides.get("direct_uploads") or S3DirectUploads(settings.bucket),
         "links": ActionLinks(settings.secret_key.get_secret_value().encode()),
     }

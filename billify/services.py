@@ -19,10 +19,17 @@ from billify.domain.auth import ActionLinks, Viewer
 from billify.domain.corrections import apply_corrections
 from billify.domain.crops import crop_jpeg
 from billify.domain.emails import OutgoingEmail
-from billify.domain.models import Extraction, Invoice, InvoiceStatus, UnreadableDocument, Uploader
+from billify.domain.models import (
+    Extraction,
+    Invoice,
+    InvoiceStatus,
+    PasswordProtected,
+    UnreadableDocument,
+    Uploader,
+)
 from billify.domain.reports import Month, Spending, spending_by_user
 from billify.domain.review import ReviewThresholds
-from billify.domain.uploads import Upload
+from billify.domain.uploads import Upload, UploadRejected
 from billify.ports import (
     BlobStore,
     Clock,
@@ -59,10 +66,14 @@ def submit_invoice(
     intake: InvoiceIntake,
     clock: Clock,
     owner: str | None = None,
+    documents: DocumentOpener | None = None,
 ) -> Submitted:
     """Store the file, then record the invoice as queued and queue it (one step of the
     intake). Nothing is left half-done: if the intake fails, the file is deleted again and the
-    error propagates."""
+    error propagates. With ``documents``, a PDF locked by a password is refused at once
+    (``UploadRejected``): the person can fix it now, not after a failed read."""
+    if documents is not None:
+        _refuse_locked(upload, documents)
     existing = repository.find_by_hash(upload.email, upload.file_hash)
     if existing is not None and existing.owner == owner:
         if existing.status == InvoiceStatus.QUEUED and clock.now() - existing.received_at > STALE:
@@ -91,6 +102,17 @@ def submit_invoice(
         blobs.delete(blob_key)
         raise
     return Submitted(invoice)
+
+
+def _refuse_locked(upload: Upload, documents: DocumentOpener) -> None:
+    if upload.media_type != "application/pdf":
+        return
+    try:
+        documents.open(upload.content, upload.media_type).close()
+    except PasswordProtected as error:
+        raise UploadRejected("file", str(error)) from error
+    except UnreadableDocument:
+        pass  # damaged: accepted, and the reading tells the person why it failed
 
 
 @dataclass(frozen=True)
@@ -518,6 +540,7 @@ def replace_invoice(
     repository: InvoiceRepository,
     intake: InvoiceIntake,
     clock: Clock,
+    documents: DocumentOpener | None = None,
 ) -> Submitted:
     """A better file for an invoice: submitted as a new invoice of the same person (read
     afresh), and the old one deleted once the new one is safely queued. The same file again
@@ -530,6 +553,7 @@ def replace_invoice(
         intake=intake,
         clock=clock,
         owner=old.owner,
+        documents=documents,
     )
     if submitted.invoice.id != old.id:
         delete_invoice(old, repository=repository, blobs=blobs)

@@ -29,6 +29,16 @@ class UnreadableDocument(ValueError):
     """The document cannot be read at all (corrupt, encrypted, no pages): retrying won't help."""
 
 
+class PasswordProtected(UnreadableDocument):
+    """A PDF that opens only with its password: the person can send a copy without one."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this PDF is protected by a password: save or print a copy without the password"
+            " and upload that"
+        )
+
+
 class InvoiceStatus(StrEnum):
     QUEUED = "queued"
     PROCESSING = "processing"

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
 
 from billify import services
+from billify.adapters.local.documents import Documents
 from billify.bootstrap import Billify
 from billify.config import Settings
 from billify.domain import notifications
@@ -38,7 +39,9 @@ _URL = re.compile(r"https://billify\.example/auth/open\?[^\s\"'<>]+")
 
 @pytest.fixture
 def app(tmp_path: Path) -> Billify:
-    return fake_app(Settings(data_dir=tmp_path, public_url=PUBLIC))
+    app = fake_app(Settings(data_dir=tmp_path, public_url=PUBLIC))
+    app.documents = Documents()  # the crop is drawn from the stored file's page
+    return app
 
 
 def mailer(app: Billify) -> FakeMailer:

@@ -348,7 +348,7 @@ def test_signed_in_page_in_a_real_browser(
     unreadable = upload_and_wait(page, scan)
     scan_row = row_of(page, unreadable)
     expect(scan_row).to_have_attribute("data-status", "failed")
-    expect(scan_row.locator(".reason")).to_contain_text("cannot open PDF")
+    expect(scan_row.locator(".reason")).to_contain_text("the PDF is damaged and cannot be opened")
     with page.expect_file_chooser() as chooser:
         scan_row.get_by_role("button", name="Replace with a better photo").click()
     chooser.value.set_files(str(shared_data / BETTER_PHOTO))

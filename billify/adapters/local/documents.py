@@ -21,6 +21,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from billify.domain.extraction import TextLine, UnreadableDocument
 from billify.domain.extraction.lines import Box
+from billify.domain.models import PasswordProtected
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +171,10 @@ def _open_pdf(document: bytes) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(document)
     except pdfium.PdfiumError as exc:
-        raise UnreadableDocument(f"cannot open PDF (encrypted or damaged): {exc}") from exc
+        if exc.err_code == pdfium.raw.FPDF_ERR_PASSWORD:
+            raise PasswordProtected from exc
+        # PDFium's own words ("Incorrect password error)..") would only confuse a person.
+        raise UnreadableDocument("the PDF is damaged and cannot be opened") from exc
 
 
 def _render(pdf: pdfium.PdfDocument, index: int, dpi: int) -> Image.Image:
