@@ -162,7 +162,7 @@ def viewer_of(session: Session, timezone: ZoneInfo) -> Viewer:
     bounds = None
     if session.scope and session.scope.month:
         bounds = Month.parse(session.scope.month).bounds(timezone)
-    return Viewer(email=session.email, scope=session.scope, month_bounds=bounds)
+    return Viewer(email=session.email, name=session.name, scope=session.scope, month_bounds=bounds)
 
 
 def _new_session(

@@ -91,6 +91,7 @@ class Viewer:
     ``BILLIFY_AUTH=off`` and no API keys). The one place that decides what each may see."""
 
     email: str | None = None
+    name: str | None = None  # a signed-in person's, as given at sign-in
     key: str | None = None
     scope: Scope | None = None
     # With a month scope: the month's bounds, [start, end), as the invoices' received_at.

@@ -32,7 +32,6 @@ from billify.bootstrap import Billify
 from billify.domain import notifications
 from billify.domain.auth import Viewer
 from billify.domain.corrections import InvalidCorrection
-from billify.domain.models import Invoice
 from billify.domain.uploads import (
     MAX_REQUEST_BYTES,
     MAX_UPLOAD_BYTES,
@@ -83,10 +82,6 @@ _PUBLIC_PATHS = frozenset(
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # The page, from /auth/...: relative, so it holds behind a path prefix (API Gateway's stage).
 PAGE = "../"
-
-
-def visible_invoice(app: Billify, viewer: Viewer, invoice_id: str) -> Invoice | None:
-    return services.visible_invoice(invoice_id, viewer, app.repository)
 
 
 def _not_found() -> JSONResponse:
@@ -281,7 +276,7 @@ def create_app(
     )
     def get_invoice(invoice_id: str, viewer: Viewer = Depends(signed_in)) -> Any:
         """The record of one invoice: its status and the fields read from it."""
-        invoice = visible_invoice(app, viewer, invoice_id)
+        invoice = services.visible_invoice(invoice_id, viewer, app.repository)
         if invoice is None:
             return _not_found()
         return InvoiceOut.of(invoice)
@@ -297,7 +292,7 @@ def create_app(
     ) -> Any:
         """Correct an invoice: ``not_duplicate`` counts a likely duplicate as its own expense;
         field values fix what was read wrongly (stored as user-edited, used by the reports)."""
-        invoice = visible_invoice(app, viewer, invoice_id)
+        invoice = services.visible_invoice(invoice_id, viewer, app.repository)
         if invoice is None:
             return _not_found()
         if change.not_duplicate:
@@ -321,7 +316,7 @@ def create_app(
     )
     def delete_invoice(invoice_id: str, viewer: Viewer = Depends(signed_in)) -> Any:
         """Delete an invoice and its file for good (it no longer counts in any report)."""
-        invoice = visible_invoice(app, viewer, invoice_id)
+        invoice = services.visible_invoice(invoice_id, viewer, app.repository)
         if invoice is None:
             return _not_found()
         services.delete_invoice(invoice, repository=app.repository, blobs=app.blobs)
@@ -344,7 +339,9 @@ def create_app(
     ) -> Any:
         """Replace an invoice's file (a clearer photo): the new file is read as a new invoice
         of the same person, and the old one is deleted once the new one is queued."""
-        invoice = await run_in_threadpool(visible_invoice, app, viewer, invoice_id)
+        invoice = await run_in_threadpool(
+            services.visible_invoice, invoice_id, viewer, app.repository
+        )
         if invoice is None:
             return _not_found()
         if file is None:
@@ -454,11 +451,9 @@ def create_app(
             return Me(email=None, name=None, auth="off")
         if viewer is None:
             raise NotSignedIn
-        cookie = request.cookies.get(SESSION_COOKIE)
-        session = accounts.session_of(cookie, app.accounts) if viewer.email else None
         return Me(
             email=viewer.email,
-            name=session.name if session else None,
+            name=viewer.name,
             key=viewer.key,
             scope=viewer.scope.text() if viewer.scope else None,
             auth=app.settings.auth,

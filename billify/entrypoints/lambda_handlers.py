@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -88,9 +88,12 @@ class Runtime:
         )
         return handler
 
-    @cached_property
+    @property
     def direct_uploads(self) -> S3DirectUploads:
-        return S3DirectUploads(self.settings.bucket)
+        """The S3 adapter ``build_aws`` wired (it also reads and discards what arrived)."""
+        uploads = self.app.direct_uploads
+        assert isinstance(uploads, S3DirectUploads), "build_aws wires S3DirectUploads"
+        return uploads
 
 
 @cache

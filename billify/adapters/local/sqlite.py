@@ -6,6 +6,7 @@ commit durable before it returns, which is what lets the API answer 202 only onc
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -13,6 +14,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 BUSY_TIMEOUT_SECONDS = 15.0
+
+
+def utc_text(moment: dt.datetime) -> str:
+    """A time as stored: one fixed format in UTC, so string order is time order in queries."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
 class SqliteDatabase:

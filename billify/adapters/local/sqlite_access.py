@@ -6,7 +6,7 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
-from billify.adapters.local.sqlite import BUSY_TIMEOUT_SECONDS, SqliteDatabase
+from billify.adapters.local.sqlite import BUSY_TIMEOUT_SECONDS, SqliteDatabase, utc_text
 from billify.domain.auth import Scope, Session, SignInLink
 
 _SCHEMA = """
@@ -52,8 +52,8 @@ class SqliteAccessStore:
                     link.token_hash,
                     link.email,
                     link.name,
-                    _iso(link.created_at),
-                    _iso(link.expires_at),
+                    utc_text(link.created_at),
+                    utc_text(link.expires_at),
                 ),
             )
 
@@ -83,8 +83,8 @@ class SqliteAccessStore:
                     session.email,
                     session.name,
                     session.scope.text() if session.scope else None,
-                    _iso(session.created_at),
-                    _iso(session.expires_at),
+                    utc_text(session.created_at),
+                    utc_text(session.expires_at),
                 ),
             )
 
@@ -93,7 +93,7 @@ class SqliteAccessStore:
             self._db.connection()
             .execute(
                 "SELECT * FROM sessions WHERE token_hash = ? AND expires_at > ?",
-                (token_hash, _iso(now)),
+                (token_hash, utc_text(now)),
             )
             .fetchone()
         )
@@ -119,19 +119,14 @@ class SqliteAccessStore:
                 "INSERT INTO attempts (key, window_start, count, expires_at) VALUES (?, ?, 1, ?)"
                 " ON CONFLICT (key, window_start) DO UPDATE SET count = count + 1"
                 " RETURNING count",
-                (key, _iso(window_start), _iso(window_start + window)),
+                (key, utc_text(window_start), utc_text(window_start + window)),
             ).fetchone()
         return int(row["count"])
 
 
 def _purge(db: sqlite3.Connection, table: str, now: dt.datetime) -> None:
     # Expired rows are useless; dropping them on write keeps the tables small without a job.
-    db.execute(f"DELETE FROM {table} WHERE expires_at <= ?", (_iso(now),))
-
-
-def _iso(moment: dt.datetime) -> str:
-    # One fixed format in UTC, so string order is time order.
-    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    db.execute(f"DELETE FROM {table} WHERE expires_at <= ?", (utc_text(now),))
 
 
 def _time(text: str) -> dt.datetime:

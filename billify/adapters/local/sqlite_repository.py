@@ -12,7 +12,7 @@ from typing import Any
 
 import pydantic_core
 
-from billify.adapters.local.sqlite import BUSY_TIMEOUT_SECONDS, SqliteDatabase
+from billify.adapters.local.sqlite import BUSY_TIMEOUT_SECONDS, SqliteDatabase, utc_text
 from billify.domain.models import Extraction, Invoice, InvoiceStatus, Uploader
 
 _SCHEMA = """
@@ -109,7 +109,7 @@ class SqliteInvoiceRepository:
         self, start: dt.datetime, end: dt.datetime, email: str | None = None
     ) -> Iterator[Invoice]:
         sql = f"{_SELECT} WHERE received_at >= ? AND received_at < ?"
-        params: tuple[str, ...] = (_iso(start), _iso(end))
+        params: tuple[str, ...] = (utc_text(start), utc_text(end))
         if email is not None:
             sql += " AND email = ?"
             params += (email,)
@@ -121,7 +121,7 @@ class SqliteInvoiceRepository:
         cursor = self._query(
             "SELECT DISTINCT email FROM invoices WHERE received_at >= ? AND received_at < ?"
             " ORDER BY email",
-            (_iso(start), _iso(end)),
+            (utc_text(start), utc_text(end)),
         )
         for row in cursor:
             yield str(row[0])
@@ -136,7 +136,7 @@ class SqliteInvoiceRepository:
                     "INSERT INTO monthly_reports (month, email, claimed_at) VALUES (?, ?, ?)"
                     " ON CONFLICT (month, email) DO UPDATE SET claimed_at = excluded.claimed_at"
                     " WHERE sent_at IS NULL AND claimed_at <= ?",
-                    (month, email, _iso(now), _iso(now - lease)),
+                    (month, email, utc_text(now), utc_text(now - lease)),
                 )
                 if cursor.rowcount == 1:
                     claimed.add(email)
@@ -155,7 +155,7 @@ class SqliteInvoiceRepository:
                 "INSERT INTO monthly_reports (month, email, claimed_at, sent_at)"
                 " VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (month, email) DO UPDATE SET sent_at = excluded.sent_at",
-                [(month, email, _iso(sent_at), _iso(sent_at)) for email in emails],
+                [(month, email, utc_text(sent_at), utc_text(sent_at)) for email in emails],
             )
 
     def report_sent(self, month: str, email: str) -> bool:
@@ -176,7 +176,7 @@ class SqliteInvoiceRepository:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO recipients (email, token_hash, requested_at)"
                 " VALUES (?, ?, ?)",
-                (email, token_hash, _iso(now)),
+                (email, token_hash, utc_text(now)),
             )
         return cursor.rowcount == 1
 
@@ -189,7 +189,7 @@ class SqliteInvoiceRepository:
             row = db.execute(
                 "UPDATE recipients SET confirmed_at = ?, token_hash = NULL"
                 " WHERE token_hash = ? AND confirmed_at IS NULL RETURNING email",
-                (_iso(now), token_hash),
+                (utc_text(now), token_hash),
             ).fetchone()
         return None if row is None else str(row["email"])
 
@@ -199,7 +199,7 @@ class SqliteInvoiceRepository:
                 "INSERT INTO recipients (email, requested_at, confirmed_at) VALUES (?, ?, ?)"
                 " ON CONFLICT (email) DO UPDATE SET confirmed_at = excluded.confirmed_at,"
                 " token_hash = NULL WHERE confirmed_at IS NULL",
-                (email, _iso(now), _iso(now)),
+                (email, utc_text(now), utc_text(now)),
             )
         return cursor.rowcount > 0
 
@@ -220,13 +220,8 @@ def insert_invoice(db: sqlite3.Connection, invoice: Invoice) -> None:
     db.execute(f"INSERT INTO invoices ({_COLUMNS}) VALUES ({placeholders})", _row(invoice))
 
 
-def _iso(moment: dt.datetime) -> str:
-    # One fixed format in UTC, so string order is time order in range queries.
-    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
-
-
-def _opt_iso(moment: dt.datetime | None) -> str | None:
-    return _iso(moment) if moment else None
+def _optutc_text(moment: dt.datetime | None) -> str | None:
+    return utc_text(moment) if moment else None
 
 
 def _opt_dt(text: str | None) -> dt.datetime | None:
@@ -237,7 +232,7 @@ def _row(invoice: Invoice) -> tuple[object, ...]:
     extraction = invoice.extraction.to_json() if invoice.extraction else {}
     return (
         invoice.id,
-        _iso(invoice.received_at),
+        utc_text(invoice.received_at),
         invoice.uploader.name,
         invoice.uploader.email,
         extraction.get("total"),
@@ -255,9 +250,9 @@ def _row(invoice: Invoice) -> tuple[object, ...]:
         invoice.file_hash,
         invoice.file_size,
         invoice.original_filename,
-        _iso(invoice.received_at),
-        _opt_iso(invoice.processed_at),
-        _opt_iso(invoice.notice_sent_at),
+        utc_text(invoice.received_at),
+        _optutc_text(invoice.processed_at),
+        _optutc_text(invoice.notice_sent_at),
         invoice.error,
         invoice.owner,
         invoice.duplicate_of,
