@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from billify import accounts, services
+from billify import accounts, inbox, services
 from billify.adapters.aws.direct_upload import DirectUploads
 from billify.adapters.intake import RecordThenQueue
 from billify.adapters.local.clock import SystemClock
@@ -17,11 +17,14 @@ from billify.adapters.local.documents import Documents
 from billify.adapters.local.files import FileBlobStore, load_or_create_secret
 from billify.adapters.local.intake import SqliteIntake
 from billify.adapters.local.mailers import OutboxMailer, SmtpMailer, SmtpSettings
+from billify.adapters.local.printing import PdfPrinter
 from billify.adapters.local.sqlite_access import SqliteAccessStore
+from billify.adapters.local.sqlite_inbox import SqliteInboxStore
 from billify.adapters.local.sqlite_queue import SqliteQueue
 from billify.adapters.local.sqlite_repository import SqliteInvoiceRepository
 from billify.config import AwsSettings, Settings
 from billify.domain.auth import ActionLinks
+from billify.domain.inbound import MailThread
 from billify.domain.models import Extraction, Invoice
 from billify.domain.reports import Month
 from billify.domain.review import ReviewThresholds
@@ -32,6 +35,7 @@ from billify.ports import (
     Clock,
     DocumentOpener,
     Extractor,
+    InboxStore,
     InvoiceIntake,
     InvoiceMessage,
     InvoiceQueue,
@@ -39,6 +43,7 @@ from billify.ports import (
     Mailer,
     ReportJob,
     ReportQueue,
+    TextPrinter,
 )
 
 log = logging.getLogger(__name__)
@@ -63,6 +68,9 @@ class Billify:
     direct_uploads: DirectUploads | None = None
     # Opens documents: a locked PDF is refused at upload, the notice's crop is drawn.
     documents: DocumentOpener | None = None
+    # Forwarding addresses and the mail received (invoices by email).
+    inbox_store: InboxStore | None = None
+    printer: TextPrinter = field(default_factory=PdfPrinter)
 
     @property
     def processing(self) -> services.Processing:
@@ -86,7 +94,9 @@ class Billify:
             total=self.settings.review_threshold, vendor=self.settings.vendor_review_threshold
         )
 
-    def submit(self, upload: Upload, owner: str | None = None) -> services.Submitted:
+    def submit(
+        self, upload: Upload, owner: str | None = None, thread: MailThread | None = None
+    ) -> services.Submitted:
         return services.submit_invoice(
             upload,
             blobs=self.blobs,
@@ -96,6 +106,23 @@ class Billify:
             clock=self.clock,
             owner=owner,
             documents=self.documents,
+            thread=thread,
+        )
+
+    @property
+    def inbox(self) -> inbox.Inbox:
+        if self.inbox_store is None:
+            raise RuntimeError("this Billify has no inbox store")
+        return inbox.Inbox(
+            store=self.inbox_store,
+            access=self.access,
+            repository=self.repository,
+            mailer=self.mailer,
+            clock=self.clock,
+            printer=self.printer,
+            submit=lambda upload, thread: self.submit(upload, thread=thread),
+            domain=self.settings.inbound_domain,
+            public_url=self.settings.public_url,
         )
 
     def replace(self, old: Invoice, upload: Upload) -> services.Submitted:
@@ -116,8 +143,10 @@ class Billify:
     def mark_not_duplicate(self, invoice_id: str) -> Invoice | None:
         return services.mark_not_duplicate(invoice_id, self.repository)
 
-    def mark_failed(self, invoice_id: str, reason: str) -> Invoice | None:
-        return services.mark_failed(invoice_id, reason, self.processing)
+    def mark_failed(
+        self, invoice_id: str, reason: str, thread: MailThread | None = None
+    ) -> Invoice | None:
+        return services.mark_failed(invoice_id, reason, self.processing, thread)
 
     @property
     def reporting(self) -> services.Reporting:
@@ -172,8 +201,9 @@ class LocalBillify(Billify):
 
     def handle_dead_letter(self, body: dict[str, Any], error: str) -> None:
         invoice_id = str(body.get("invoice_id", ""))
+        thread = InvoiceMessage.from_json(body).thread if "blob_key" in body else None
         try:
-            self.mark_failed(invoice_id, f"gave up after repeated failures: {error}")
+            self.mark_failed(invoice_id, f"gave up after repeated failures: {error}", thread)
         except Exception:  # the dead letter is kept; retrying it from there finishes the job
             log.exception("could not mark dead-lettered invoice %s as failed", invoice_id)
 
@@ -228,6 +258,8 @@ def build_local(settings: Settings | None = None, **overrides: Any) -> LocalBill
         "clock": overrides.get("clock") or SystemClock(),
         "access": overrides.get("access")
         or SqliteAccessStore(settings.database_path, settings.db_busy_timeout),
+        "inbox_store": overrides.get("inbox_store")
+        or SqliteInboxStore(settings.database_path, settings.db_busy_timeout),
         "documents": Documents(),
         "links": ActionLinks(
             settings.secret_key.get_secret_value().encode()

@@ -8,7 +8,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse_many
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from billify.domain.access import ApiKeys
@@ -66,6 +66,15 @@ class Settings(BaseSettings):
     # Seconds a report run's claim on one user's report lasts: longer than sending one email
     # takes; after it, a run that died mid-send is taken over by the next.
     report_claim_lease: float = Field(default=120.0, gt=0)
+    # Invoices by email: each user's forwarding address is ``<token>@<inbound_domain>``
+    # (unset: no addresses, and mail is taken only from the IMAP mailbox, if any).
+    inbound_domain: str | None = Field(default=None, pattern=r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+    # `serve` receives that mail by SMTP on this port when set (an MTA or forwarding rule
+    # delivers to it); STARTTLS is offered when a certificate and its key are given.
+    inbound_smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    inbound_smtp_host: str = "127.0.0.1"
+    inbound_tls_cert: Path | None = None
+    inbound_tls_key: Path | None = None
     # Monthly report: minute and hour on the 1st, in ``timezone``.
     report_hour: int = Field(default=0, ge=0, le=23)
     report_minute: int = Field(default=5, ge=0, le=59)
@@ -93,6 +102,15 @@ class Settings(BaseSettings):
         except ValueError as error:
             raise ValueError(f"rate limit must look like 120/minute, got {value!r}") from error
         return value
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> Settings:
+        if (self.inbound_tls_cert is None) != (self.inbound_tls_key is None):
+            raise ValueError(
+                "BILLIFY_INBOUND_TLS_CERT and BILLIFY_INBOUND_TLS_KEY go together: set both or"
+                " neither"
+            )
+        return self
 
     @property
     def keys(self) -> ApiKeys:

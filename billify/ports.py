@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from billify.domain.auth import Session, SignInLink
 from billify.domain.emails import OutgoingEmail
 from billify.domain.extraction.lines import Box, TextLine
+from billify.domain.inbound import MailThread
 from billify.domain.models import Extraction, Invoice
 
 if TYPE_CHECKING:
@@ -31,21 +32,31 @@ class BlobStore(Protocol):
 class InvoiceMessage:
     """What the upload step hands the extract step. ``reason`` tells a first delivery from a
     later, deliberate one (e.g. a held notice released), which idempotency layers must not
-    take for a duplicate."""
+    take for a duplicate. ``thread``: the invoice came by email, so its notice is a reply."""
 
     invoice_id: str
     blob_key: str
     reason: str = "uploaded"
+    thread: MailThread | None = None
 
-    def to_json(self) -> dict[str, str]:
-        return {"invoice_id": self.invoice_id, "blob_key": self.blob_key, "reason": self.reason}
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "invoice_id": self.invoice_id,
+            "blob_key": self.blob_key,
+            "reason": self.reason,
+        }
+        if self.thread is not None:
+            body["thread"] = self.thread.to_json()
+        return body
 
     @classmethod
-    def from_json(cls, data: dict[str, object]) -> InvoiceMessage:
+    def from_json(cls, data: dict[str, Any]) -> InvoiceMessage:
+        thread = data.get("thread")
         return cls(
             invoice_id=str(data["invoice_id"]),
             blob_key=str(data["blob_key"]),
             reason=str(data.get("reason") or "uploaded"),
+            thread=MailThread.from_json(thread) if isinstance(thread, dict) else None,
         )
 
 
@@ -154,6 +165,35 @@ class AccessStore(Protocol):
     def count_attempt(self, key: str, window_start: dt.datetime, window: dt.timedelta) -> int:
         """Count one attempt for ``key`` in the fixed window starting at ``window_start``
         (atomic across processes); the window's count including this one."""
+
+
+class InboxStore(Protocol):
+    """Personal forwarding addresses (by their random token) and the log of mail received."""
+
+    def inbound_token(self, email: str) -> str | None:
+        """The user's live token, or None before they have one."""
+
+    def ensure_inbound_token(self, email: str, token: str, now: dt.datetime) -> str:
+        """The user's live token: ``token`` made theirs if they had none (atomic: two callers
+        at once get the same one)."""
+
+    def replace_inbound_token(self, email: str, token: str, now: dt.datetime) -> None:
+        """``token`` becomes the user's; the one before stops working (never reissued)."""
+
+    def token_owner(self, token: str) -> str | None:
+        """The user whose live token this is; None for unknown and replaced ones."""
+
+    def mail_received(self, key: str, now: dt.datetime) -> bool:
+        """Whether a message with this key was recorded (and is still remembered)."""
+
+    def record_mail(self, key: str, now: dt.datetime, remember: dt.timedelta) -> None:
+        """Remember the message as received for ``remember`` (a delivery again is a no-op)."""
+
+
+class TextPrinter(Protocol):
+    def print_rows(self, rows: Sequence[Sequence[str]], title: str) -> bytes:
+        """A PDF with a text layer showing these rows of cells: an email's receipt printed,
+        so it is read, kept and shown like any uploaded PDF."""
 
 
 class Mailer(Protocol):

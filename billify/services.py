@@ -19,6 +19,7 @@ from billify.domain.auth import ActionLinks, Viewer
 from billify.domain.corrections import apply_corrections
 from billify.domain.crops import crop_jpeg
 from billify.domain.emails import OutgoingEmail
+from billify.domain.inbound import MailThread
 from billify.domain.models import (
     Extraction,
     Invoice,
@@ -67,6 +68,7 @@ def submit_invoice(
     clock: Clock,
     owner: str | None = None,
     documents: DocumentOpener | None = None,
+    thread: MailThread | None = None,
 ) -> Submitted:
     """Store the file, then record the invoice as queued and queue it (one step of the
     intake). Nothing is left half-done: if the intake fails, the file is deleted again and the
@@ -97,7 +99,7 @@ def submit_invoice(
     )
     blobs.put(blob_key, upload.content, upload.media_type)
     try:
-        intake.accept(invoice, InvoiceMessage(invoice_id, blob_key))
+        intake.accept(invoice, InvoiceMessage(invoice_id, blob_key, thread=thread))
     except Exception:
         blobs.delete(blob_key)
         raise
@@ -148,10 +150,12 @@ def process_invoice(message: InvoiceMessage, deps: Processing) -> Invoice | None
         return invoice
     if invoice.status in (InvoiceStatus.QUEUED, InvoiceStatus.PROCESSING):
         invoice = _extract(invoice, deps)
-    return _notify(invoice, deps)
+    return _notify(invoice, deps, message.thread)
 
 
-def mark_failed(invoice_id: str, reason: str, deps: Processing) -> Invoice | None:
+def mark_failed(
+    invoice_id: str, reason: str, deps: Processing, thread: MailThread | None = None
+) -> Invoice | None:
     """Give up on an invoice (e.g. dead-lettered after retries): record why and tell the user."""
     invoice = deps.repository.get(invoice_id)
     if invoice is None or invoice.notice_sent_at is not None:
@@ -163,7 +167,7 @@ def mark_failed(invoice_id: str, reason: str, deps: Processing) -> Invoice | Non
         return invoice
     invoice = invoice.with_changes(status=InvoiceStatus.FAILED, error=reason[:500])
     deps.repository.save(invoice)
-    return _notify(invoice, deps)
+    return _notify(invoice, deps, thread)
 
 
 def _extract(invoice: Invoice, deps: Processing) -> Invoice:
@@ -205,7 +209,8 @@ def _flag_likely_duplicate(invoice: Invoice, deps: Processing) -> Invoice:
     return invoice
 
 
-def _notify(invoice: Invoice, deps: Processing) -> Invoice:
+def _notify(invoice: Invoice, deps: Processing, thread: MailThread | None = None) -> Invoice:
+    """Tell the uploader; an invoice that came by email is answered in its thread."""
     if deps.confirm_recipients and not deps.repository.recipient_confirmed(invoice.uploader.email):
         _ask_for_confirmation(invoice.uploader, deps)
         return invoice  # the notice is held; confirming the address releases it
@@ -220,7 +225,7 @@ def _notify(invoice: Invoice, deps: Processing) -> Invoice:
         email = notifications.invoice_notice(
             invoice, month, spending, to_check, links=links, crop=_total_crop(invoice, deps)
         )
-    deps.mailer.send(email)  # raises when it cannot send: the queue retries the message
+    deps.mailer.send(email.as_reply(thread))  # raises when it cannot: the queue retries
     notified = invoice.with_changes(notice_sent_at=deps.clock.now())
     deps.repository.save(notified)
     return notified

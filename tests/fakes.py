@@ -21,6 +21,7 @@ from billify.ports import (
     BlobStore,
     Clock,
     Extractor,
+    InboxStore,
     InvoiceMessage,
     InvoiceQueue,
     InvoiceRepository,
@@ -200,6 +201,37 @@ class FakeAccessStore:
         return self.attempts[key, window_start]
 
 
+class FakeInboxStore:
+    def __init__(self) -> None:
+        self.tokens: dict[str, tuple[str, bool]] = {}  # token -> (email, live)
+        self.mail: dict[str, dt.datetime] = {}  # key -> forgotten at
+
+    def inbound_token(self, email: str) -> str | None:
+        return next((t for t, (e, live) in self.tokens.items() if e == email and live), None)
+
+    def ensure_inbound_token(self, email: str, token: str, now: dt.datetime) -> str:
+        current = self.inbound_token(email)
+        if current is None:
+            self.tokens[token] = (email, True)
+        return current or token
+
+    def replace_inbound_token(self, email: str, token: str, now: dt.datetime) -> None:
+        for old, (owner, _) in list(self.tokens.items()):
+            if owner == email:
+                self.tokens[old] = (owner, False)
+        self.tokens[token] = (email, True)
+
+    def token_owner(self, token: str) -> str | None:
+        email, live = self.tokens.get(token, ("", False))
+        return email if live else None
+
+    def mail_received(self, key: str, now: dt.datetime) -> bool:
+        return key in self.mail and now < self.mail[key]
+
+    def record_mail(self, key: str, now: dt.datetime, remember: dt.timedelta) -> None:
+        self.mail[key] = now + remember
+
+
 @dataclass
 class FakeMailer:
     sent: list[OutgoingEmail] = field(default_factory=list)
@@ -273,6 +305,7 @@ def fake_app(settings: Settings, repository: FakeRepository | None = None) -> Bi
         RecordThenQueue(repository, queue),
         FakeAccessStore(),
         ActionLinks(TEST_SECRET),
+        inbox_store=FakeInboxStore(),
     )
 
 
@@ -302,3 +335,4 @@ def _checks() -> None:
     _extractor: Extractor = FakeExtractor()
     _clock: Clock = FixedClock()
     _access: AccessStore = FakeAccessStore()
+    _inbox: InboxStore = FakeInboxStore()

@@ -10,13 +10,14 @@ import datetime as dt
 import functools
 import hashlib
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email import policy
 from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 
+from billify.domain.inbound import MailThread
 from billify.domain.models import Uploader
 
 
@@ -38,6 +39,14 @@ class OutgoingEmail:
     text: str
     html: str
     attachments: tuple[Attachment, ...] = field(default=())
+    # The received message this answers (In-Reply-To, References): the reply is threaded.
+    thread: MailThread | None = None
+
+    def as_reply(self, thread: MailThread | None) -> OutgoingEmail:
+        """This email as the answer in ``thread``: same key, the thread's subject."""
+        if thread is None:
+            return self
+        return replace(self, subject=thread.reply_subject(self.subject), thread=thread)
 
     @property
     def message_id(self) -> str:
@@ -85,6 +94,9 @@ def to_mime(email: OutgoingEmail, sender: str, date: dt.datetime | None = None) 
     message["Message-ID"] = email.message_id
     message["Date"] = format_datetime(date or dt.datetime.now(dt.UTC))
     message["X-Billify-Key"] = email.key
+    if email.thread is not None and email.thread.message_id:
+        message["In-Reply-To"] = email.thread.message_id
+        message["References"] = " ".join(email.thread.reply_references)
     message.set_content(email.text)
     message.make_alternative(boundary=_boundary(email))
     message.add_alternative(email.html, subtype="html")

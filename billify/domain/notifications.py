@@ -19,6 +19,7 @@ from billify.domain.auth import ACTION_LINK_LIFETIME
 from billify.domain.charts import bar_chart
 from billify.domain.emails import Attachment, OutgoingEmail
 from billify.domain.export import to_csv
+from billify.domain.inbound import Skipped
 from billify.domain.models import Extraction, Invoice, InvoiceStatus, Uploader
 from billify.domain.reports import Month, Spending
 from billify.domain.review import ReviewThresholds
@@ -128,6 +129,28 @@ def failure_notice(
     }
     subject = "We could not read your invoice"
     return _render(f"notice:{invoice.id}", invoice.uploader, subject, "failed", context)
+
+
+def mail_read_notice(
+    to: Uploader,
+    mail_key: str,
+    *,
+    accepted: int,
+    skipped: Sequence[Skipped],
+    duplicates: Sequence[str],
+    page: str,
+) -> OutgoingEmail:
+    """The answer to an email whose parts were not all read: what was skipped and why, which
+    files were in Billify already; with nothing read at all, how to send it so it is."""
+    context = {
+        "name": to.name,
+        "accepted": accepted,
+        "skipped": skipped,
+        "duplicates": duplicates,
+        "page": page,
+    }
+    subject = "Your email to Billify" if accepted else "Nothing to read in your email"
+    return _render(f"mail-read:{mail_key}", to, subject, "mail_skipped", context)
 
 
 def confirmation_request(uploader: Uploader, link: str) -> OutgoingEmail:

@@ -133,11 +133,7 @@ def write_previews(app: LocalBillify, month: str | None, path: Path, email: str 
     """``billify report --preview``: the reports as HTML files (chart inline), nothing sent.
     One user's goes to ``path``; with several, ``path`` gets each user's address appended."""
     try:
-        chosen = (
-            Month.parse(month)
-            if month
-            else app.last_month()
-        )
+        chosen = Month.parse(month) if month else app.last_month()
         address = validate_email_address(email) if email else None
     except (ValueError, UploadRejected) as error:
         typer.echo(f"error: {getattr(error, 'message', error)}", err=True)

@@ -146,7 +146,6 @@ class Supervisor:
         return process
 
 
-
 def app_queues(app: LocalBillify) -> list[SqliteQueue]:
     return [app.queue, app.reports]
 

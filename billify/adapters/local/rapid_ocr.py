@@ -22,6 +22,7 @@ from billify.domain.extraction import TextLine
 if TYPE_CHECKING:
     from rapidocr import RapidOCR
 
+
 @dataclass(frozen=True)
 class OcrSettings:
     """Speed/accuracy knobs of the bundled OCR (measured on 2 CPU cores)."""

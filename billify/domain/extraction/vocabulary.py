@@ -143,10 +143,21 @@ VOCABULARY: dict[Role, dict[str, tuple[str, ...]]] = {
         "ms": (r"no\.?\s*invois", r"nombor\s+invois", r"invois\s*(?:no|nombor)\.?"),
     },
     Role.TITLE: {
-        "en": (r"(?:tax\s+|sales\s+|commercial\s+|pro-?forma\s+)?invoice", r"receipt", r"bill",
-               r"statement"),
-        "de": (r"rechnung", r"quittung", r"beleg", r"kassenbon", r"abschlagsrechnung",
-               r"schlussrechnung", r"teilrechnung"),
+        "en": (
+            r"(?:tax\s+|sales\s+|commercial\s+|pro-?forma\s+)?invoice",
+            r"receipt",
+            r"bill",
+            r"statement",
+        ),
+        "de": (
+            r"rechnung",
+            r"quittung",
+            r"beleg",
+            r"kassenbon",
+            r"abschlagsrechnung",
+            r"schlussrechnung",
+            r"teilrechnung",
+        ),
         "fr": (r"facture", r"re[çc]u", r"ticket", r"note"),
         "nl": (r"factuur", r"kwitantie", r"bon", r"rekening"),
         "es": (r"factura", r"recibo", r"ticket", r"factura\s+simplificada"),
@@ -209,7 +220,11 @@ VOCABULARY: dict[Role, dict[str, tuple[str, ...]]] = {
             r"attention",
             r"street",
             r"city",
-            r"country", r"bank(?:\s+details)?", r"payment(?:\s+terms)?", r"iban", r"bic",
+            r"country",
+            r"bank(?:\s+details)?",
+            r"payment(?:\s+terms)?",
+            r"iban",
+            r"bic",
             r"registered\s+office",
             r"post\s*code",
             r"zip",
@@ -378,10 +393,27 @@ class Column(StrEnum):
 # take any prefix (``Nettobetrag``, ``Positionsbetrag``, ``Artikelbeschreibung``).
 ITEM_HEADER: dict[Column, dict[str, tuple[str, ...]]] = {
     Column.NUMBER: {
-        "en": (r"no\.?", r"#", r"item\s*(?:no|#|code|id)\.?", r"sku", r"code", r"ref\.?",
-               r"line", r"pos\.?", r"s/?n"),
-        "de": (r"pos\.?", r"position", r"art\.?\s*-?\s*nr\.?(?:-\w+\.?)?", r"artikel\s*-?\s*nr\.?",
-               r"artikelnummer", r"nr\.?", r"referenzen", r"unsere\s+art\.?\s*nr\.?"),
+        "en": (
+            r"no\.?",
+            r"#",
+            r"item\s*(?:no|#|code|id)\.?",
+            r"sku",
+            r"code",
+            r"ref\.?",
+            r"line",
+            r"pos\.?",
+            r"s/?n",
+        ),
+        "de": (
+            r"pos\.?",
+            r"position",
+            r"art\.?\s*-?\s*nr\.?(?:-\w+\.?)?",
+            r"artikel\s*-?\s*nr\.?",
+            r"artikelnummer",
+            r"nr\.?",
+            r"referenzen",
+            r"unsere\s+art\.?\s*nr\.?",
+        ),
         "fr": (r"r[ée]f\.?", r"r[ée]f[ée]rence", r"code", r"n\s*[°o]", r"ligne"),
         "nl": (r"nr\.?", r"artikelnummer", r"art\.?\s*nr\.?", r"code", r"regel"),
         "es": (r"ref\.?", r"c[óo]digo", r"n\.?\s*[°ºo]", r"l[íi]nea"),
@@ -389,12 +421,28 @@ ITEM_HEADER: dict[Column, dict[str, tuple[str, ...]]] = {
         "ms": (r"bil\.?", r"no\.?", r"kod", r"nombor"),
     },
     Column.DESCRIPTION: {
-        "en": (r"description", r"desc\.?", r"item", r"items", r"product", r"products",
-               r"article", r"details", r"particulars", r"services?", r"goods"),
-        "de": (r"\w*beschreibung", r"\w*bezeichnung", r"artikel", r"leistung", r"produkt",
-               r"text"),
-        "fr": (r"d[ée]signation", r"description", r"libell[ée]", r"article", r"produit",
-               r"prestation"),
+        "en": (
+            r"description",
+            r"desc\.?",
+            r"item",
+            r"items",
+            r"product",
+            r"products",
+            r"article",
+            r"details",
+            r"particulars",
+            r"services?",
+            r"goods",
+        ),
+        "de": (r"\w*beschreibung", r"\w*bezeichnung", r"artikel", r"leistung", r"produkt", r"text"),
+        "fr": (
+            r"d[ée]signation",
+            r"description",
+            r"libell[ée]",
+            r"article",
+            r"produit",
+            r"prestation",
+        ),
         "nl": (r"omschrijving", r"beschrijving", r"artikel", r"product", r"dienst"),
         "es": (r"descripci[óo]n", r"concepto", r"art[íi]culo", r"producto", r"detalle"),
         "it": (r"descrizione", r"articolo", r"prodotto", r"oggetto", r"servizio"),
@@ -410,9 +458,7 @@ ITEM_HEADER: dict[Column, dict[str, tuple[str, ...]]] = {
         "ms": (r"kuantiti", r"kuan\.?", r"unit"),
     },
     Column.UNIT_PRICE: {
-        "en": (
-            r"unit\s+price", r"price", r"rate", r"unit\s+cost", r"u/?p", r"price\s+per\s+unit"
-        ),
+        "en": (r"unit\s+price", r"price", r"rate", r"unit\s+cost", r"u/?p", r"price\s+per\s+unit"),
         "de": (r"\w*preis", r"e-?preis", r"preis\s*/\s*einheit"),
         "fr": (
             r"prix\s+unitaire(?:\s+ht)?",
@@ -427,8 +473,18 @@ ITEM_HEADER: dict[Column, dict[str, tuple[str, ...]]] = {
         "ms": (r"harga\s+seunit", r"harga\s+unit", r"harga(?:\s+per\s+unit)?", r"kadar"),
     },
     Column.AMOUNT: {
-        "en": (r"amount", r"amt\.?", r"total", r"line\s+total", r"sub\s*-?total", r"net\s+amount",
-               r"sum", r"value", r"ext(?:ended|\.)?\s*(?:price|amount)?", r"total\s+price"),
+        "en": (
+            r"amount",
+            r"amt\.?",
+            r"total",
+            r"line\s+total",
+            r"sub\s*-?total",
+            r"net\s+amount",
+            r"sum",
+            r"value",
+            r"ext(?:ended|\.)?\s*(?:price|amount)?",
+            r"total\s+price",
+        ),
         "de": (r"\w*betrag", r"gesamt\w*", r"\w*summe", r"entgelt", r"\w*wert", r"endpreis"),
         "fr": (r"montant(?:\s+ht|\s+ttc)?", r"total(?:\s+ht|\s+ttc)?", r"prix\s+total", r"valeur"),
         "nl": (r"\w*bedrag", r"totaal", r"subtotaal", r"waarde"),
@@ -464,8 +520,14 @@ def item_column(text: str) -> Column | None:
     ``Positionsbetrag ohne USt.`` -> amount, ``VAT amount`` -> tax): the word found first in the
     cell decides; at the same place the tax rate wins over the amount (``Steuerbetrag``)."""
     best: tuple[int, int, Column] | None = None
-    priority = (Column.TAX_RATE, Column.AMOUNT, Column.UNIT_PRICE, Column.QUANTITY,
-                Column.NUMBER, Column.DESCRIPTION)
+    priority = (
+        Column.TAX_RATE,
+        Column.AMOUNT,
+        Column.UNIT_PRICE,
+        Column.QUANTITY,
+        Column.NUMBER,
+        Column.DESCRIPTION,
+    )
     for column, pattern in _item_header_patterns():
         match = pattern.search(text)
         if match is None:
