@@ -45,4 +45,4 @@ def mail_bytes(
         from email import message_from_bytes, policy
 
         message.add_attachment(message_from_bytes(forwarded, policy=policy.default))
-    return message.as_bytes()
+    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))  # as on the wire

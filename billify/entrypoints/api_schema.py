@@ -72,6 +72,12 @@ class Me(BaseModel):
     key: str | None = None  # the API key's label
     scope: str | None = None  # a link's session: ``invoice:<id>`` or ``month:YYYY-MM``
     auth: Literal["on", "off"]
+    # Where to forward invoices by email (a full session's, when BILLIFY_INBOUND_DOMAIN is set).
+    inbound_address: str | None = None
+
+
+class InboundAddress(BaseModel):
+    inbound_address: str
 
 
 class InvoiceChange(BaseModel):

@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import billify
-from billify import accounts, services
+from billify import accounts, inbox, services
 from billify.accounts import SignedIn
 from billify.adapters.aws import direct_upload
 from billify.bootstrap import Billify
@@ -47,6 +47,7 @@ from billify.entrypoints.api_schema import (
     SIGNED_IN,
     DirectUploadForm,
     DirectUploadRequest,
+    InboundAddress,
     InvoiceChange,
     InvoiceOut,
     Me,
@@ -457,7 +458,29 @@ def create_app(
             key=viewer.key,
             scope=viewer.scope.text() if viewer.scope else None,
             auth=app.settings.auth,
+            inbound_address=_inbound_of(viewer, inbox.inbound_address),
         )
+
+    @api.post(
+        "/me/inbound-address",
+        response_model=InboundAddress,
+        dependencies=SIGNED_IN,
+        responses=error_responses(401, 403, 404, 413, 422, 429),
+    )
+    def new_inbound_address(viewer: Viewer = Depends(signed_in)) -> Any:
+        """A new forwarding address for this session's user: mail to the old one is refused
+        from now on. Only a full session (not a link's, not an API key) may ask."""
+        if viewer.email is None or viewer.scope is not None:
+            return error_answer(403, "forbidden", "sign in to change your forwarding address")
+        address = _inbound_of(viewer, inbox.new_inbound_address)
+        if address is None:
+            return error_answer(404, "not_found", "invoices by email are not set up here")
+        return InboundAddress(inbound_address=address)
+
+    def _inbound_of(viewer: Viewer, make: Callable[[str, inbox.Inbox], str | None]) -> str | None:
+        if viewer.email is None or viewer.scope is not None or not app.settings.inbound_domain:
+            return None
+        return make(viewer.email, app.inbox)
 
     @api.get("/health")
     def health() -> dict[str, Any]:

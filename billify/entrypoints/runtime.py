@@ -15,9 +15,11 @@ from contextlib import contextmanager
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
+from aiosmtpd.controller import Controller
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from billify.adapters.local.smtp_receiver import smtp_receiver, tls_context
 from billify.adapters.local.sqlite_queue import SqliteQueue
 from billify.bootstrap import LocalBillify, NoExtractor, build_local
 from billify.config import Settings
@@ -198,6 +200,7 @@ def background_services(
     """
     supervisor = Supervisor(app, workers)
     supervisor.start()
+    receiver = start_smtp_receiver(app)
     cron = start_scheduler(app) if scheduler else None
     if scheduler and catch_up:
         catching_up = threading.Thread(target=_safe_queue, args=[app], name="report-catch-up")
@@ -208,7 +211,32 @@ def background_services(
     finally:
         if cron is not None:
             cron.shutdown(wait=False)
+        if receiver is not None:
+            receiver.stop()
         supervisor.stop()
+
+
+def start_smtp_receiver(app: LocalBillify) -> Controller | None:
+    """The receiver of invoices by email, when ``BILLIFY_INBOUND_SMTP_PORT`` is set."""
+    settings = app.settings
+    if settings.inbound_smtp_port is None:
+        return None
+    if not settings.inbound_domain:
+        log.warning("BILLIFY_INBOUND_SMTP_PORT is set without BILLIFY_INBOUND_DOMAIN: no address")
+    tls = None
+    if settings.inbound_tls_cert is not None and settings.inbound_tls_key is not None:
+        tls = tls_context(settings.inbound_tls_cert, settings.inbound_tls_key)
+    receiver = smtp_receiver(
+        lambda: app.inbox, settings.inbound_smtp_host, settings.inbound_smtp_port, tls
+    )
+    receiver.start()
+    log.info(
+        "receiving invoices by email on %s:%d%s",
+        settings.inbound_smtp_host,
+        settings.inbound_smtp_port,
+        " (STARTTLS)" if tls else "",
+    )
+    return receiver
 
 
 def run_report_worker(settings: Settings, results: multiprocessing.Queue[ReportResult]) -> None:

@@ -7,6 +7,7 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from PIL import Image
 
 from billify import inbox
@@ -14,10 +15,12 @@ from billify.bootstrap import Billify
 from billify.config import Settings
 from billify.domain.emails import to_mime
 from billify.domain.inbound import MAX_DEPTH, MAX_FILES, read_mail
+from billify.entrypoints.http import create_app
 from billify.ports import InvoiceMessage
 from tests.conftest import MINIMAL_PDF, jpeg_bytes
 from tests.fakes import FakeMailer, FakeQueue, fake_app
 from tests.mail import mail_bytes
+from tests.sessions import sign_in
 
 ANA = "ana@example.com"
 DOMAIN = "in.billify.test"
@@ -237,3 +240,41 @@ def test_a_shared_mailbox_takes_mail_only_from_known_users(app: Billify) -> None
     app.repository.confirm_address(ANA, app.clock.now())
     received = inbox.receive_from_sender(mail_bytes("invoices@company.test"), app.inbox)
     assert received is not None and len(received.invoices) == 1
+
+
+# -- the address on the page and in GET /me ----------------------------------------------------
+
+
+def http_client(app: Billify) -> TestClient:
+    return TestClient(create_app(app), base_url="http://127.0.0.1:8000")
+
+
+def test_me_shows_the_address_and_a_new_one_retires_it(app: Billify) -> None:
+    client = http_client(app)
+    sign_in(client, sent(app).sent, ANA)
+    first = client.get("/me").json()["inbound_address"]
+    assert first == address(app)  # the same one the receiver knows
+    answer = client.post("/me/inbound-address")
+    assert answer.status_code == 200, answer.text
+    second = answer.json()["inbound_address"]
+    assert second != first and client.get("/me").json()["inbound_address"] == second
+    assert owner(app, first) is None and owner(app, second) == ANA
+
+
+def test_only_a_full_session_may_change_the_address(app: Billify) -> None:
+    anonymous = http_client(app)
+    anonymous.headers["origin"] = "http://127.0.0.1:8000"
+    assert anonymous.post("/me/inbound-address").status_code == 401
+    client = http_client(app)
+    sign_in(client, sent(app).sent, ANA)
+    del client.headers["origin"]
+    assert client.post("/me/inbound-address").status_code == 403  # a forged cross-site post
+
+
+def test_no_domain_no_address_on_the_page(tmp_path: Path) -> None:
+    app = fake_app(Settings(data_dir=tmp_path))
+    client = http_client(app)
+    sign_in(client, sent(app).sent, ANA)
+    assert client.get("/me").json()["inbound_address"] is None
+    answer = client.post("/me/inbound-address")
+    assert answer.status_code == 404 and answer.json()["error"] == "not_found"

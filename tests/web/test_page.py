@@ -16,6 +16,7 @@ import email
 import io
 import os
 import re
+import smtplib
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -31,8 +32,10 @@ from PIL import Image
 
 from billify.domain.auth import ActionLinks, Scope
 from tests.conftest import MINIMAL_PDF, REPO
+from tests.mail import mail_bytes
 from tests.processes import billify_serve, wait_for
 from tests.sessions import link_in
+from tests.smtp_server import free_port
 
 if TYPE_CHECKING:
     from playwright.sync_api import ConsoleMessage, Locator, Page
@@ -515,3 +518,69 @@ def test_open_mode_keeps_the_name_and_email_form(
         chart = "document.querySelector('img[alt^=\"Bar chart\"]').naturalWidth"
         assert report.evaluate(chart) == 1200  # drawn at twice its display width
         report.screenshot(path=str(artifacts / "report.png"), full_page=True)
+
+
+# --- invoices by email, through `serve`'s SMTP receiver --------------------------------------
+
+INBOUND_DOMAIN = "in.billify.test"
+
+
+@pytest.fixture
+def mail_environment(tmp_path: Path) -> dict[str, str]:
+    return _clean_environment(
+        tmp_path,
+        BILLIFY_AUTH="on",
+        BILLIFY_SECRET_KEY=SECRET,
+        BILLIFY_INBOUND_DOMAIN=INBOUND_DOMAIN,
+        BILLIFY_INBOUND_SMTP_PORT=str(free_port()),
+    )
+
+
+def test_an_invoice_sent_to_the_address_on_the_page_is_answered_in_its_thread(
+    mail_environment: dict[str, str],
+    browser: Any,
+    shared_data: Path,
+    artifacts: Path,
+    tmp_path: Path,
+) -> None:
+    outbox = Outbox(Path(mail_environment["BILLIFY_DATA_DIR"]) / "outbox")
+    smtp_port = int(mail_environment["BILLIFY_INBOUND_SMTP_PORT"])
+    problems: list[str] = []
+    with billify_serve(mail_environment, tmp_path / "serve.log") as base:
+        context = browser.new_context(viewport={"width": PHONE, "height": 844})
+        page = context.new_page()
+        _watch(page, problems)
+        sign_in_on_page(page, base, outbox, ANA)
+        expect(page.locator("#by-email")).to_be_visible()
+        first = page.locator("#inbound-address").inner_text()
+        assert first.endswith("@" + INBOUND_DOMAIN)
+        assert_fits_phone(page)
+        page.screenshot(path=str(artifacts / "page-by-email.png"), full_page=True)
+
+        # A new address: the old one is refused at RCPT TO from then on.
+        page.get_by_role("button", name="Get a new address").click()
+        page.get_by_role("button", name="Yes, a new one").click()
+        expect(page.locator("#inbound-address")).not_to_have_text(first)
+        address = page.locator("#inbound-address").inner_text()
+        receipt = (shared_data / RECEIPT).read_bytes()
+        raw = mail_bytes(
+            address,
+            sender=f"Ana Lima <{ANA}>",
+            subject="Fwd: bookshop receipt",
+            files=[("bookshop.jpg", receipt, "image/jpeg")],
+            message_id="<fwd-1@mail.example>",
+        )
+        with smtplib.SMTP("127.0.0.1", smtp_port, timeout=10) as smtp:
+            with pytest.raises(smtplib.SMTPRecipientsRefused):
+                smtp.sendmail(ANA, [first], raw)
+            smtp.sendmail(ANA, [address], raw)
+
+        reply = outbox.next_to(ANA, "Re: Fwd: bookshop receipt")
+        assert reply["In-Reply-To"] == "<fwd-1@mail.example>"
+        body = reply.get_body(preferencelist=("plain",))
+        assert body is not None and "9.00" in body.get_content()
+        page.reload()
+        row = page.locator(".invoice").filter(has_text="bookshop.jpg")
+        expect(row).to_have_count(1, timeout=WAIT)
+        context.close()
+    assert problems == []

@@ -98,6 +98,7 @@ async function boot(note = "") {
   }
   const me = await response.json();
   state.me = me;
+  showInboundAddress(me.inbound_address);
   if (me.email) {
     state.scope = parseScope(me.scope);
     $("account-email").textContent = me.email;
@@ -114,6 +115,39 @@ async function boot(note = "") {
   }
   followFragment();
 }
+
+// --- the forwarding address --------------------------------------------------------------
+
+function showInboundAddress(address) {
+  $("inbound-address").textContent = address || "";
+  show($("by-email"), Boolean(address));
+  show($("new-address-confirm"), false);
+  show($("address-error"), false);
+}
+
+$("copy-address").addEventListener("click", async () => {
+  try {
+    await navigator.clipboard.writeText($("inbound-address").textContent);
+    announce("Address copied");
+  } catch {
+    getSelection().selectAllChildren($("inbound-address")); // copy it by hand
+  }
+});
+$("new-address").addEventListener("click", () => show($("new-address-confirm"), true));
+$("new-address-no").addEventListener("click", () => show($("new-address-confirm"), false));
+$("new-address-yes").addEventListener("click", async () => {
+  const error = $("address-error");
+  try {
+    const response = await api("me/inbound-address", { method: "POST" });
+    if (!response.ok) throw new Error(await problem(response));
+    showInboundAddress((await response.json()).inbound_address);
+    announce("Your new address is ready; the old one no longer works");
+  } catch (failure) {
+    if (failure instanceof SignedOut) return;
+    error.textContent = `No new address: ${failure.message}`;
+    show(error, true);
+  }
+});
 
 function signInScreen(note = "") {
   state.me = null;
