@@ -130,11 +130,15 @@ def receive(raw: bytes, owners: Sequence[str], deps: Inbox) -> list[Received]:
 
 def receive_from_sender(raw: bytes, deps: Inbox) -> Received | None:
     """A message found in a shared mailbox (IMAP): it is its sender's, when the sender is a
-    known user (has signed in or confirmed); else None and nothing is done."""
+    known user (has signed in or confirmed) and the receiving server did not find the From
+    forged (``Authentication-Results``); else None and nothing is done."""
     mail = read_mail(raw)
     sender = mail.sender_email
     if sender is None or not deps.repository.recipient_confirmed(sender):
         log.info("mail from unknown sender %r ignored", sender)
+        return None
+    if mail.sender_forged:  # anyone can write a known user's address in From
+        log.warning("mail claiming to be from %s failed %s: ignored", sender, mail.authentication)
         return None
     if deps.store.mail_received(mail.key(sender), deps.clock.now()):
         return Received(sender, again=True)

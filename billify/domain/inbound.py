@@ -103,6 +103,17 @@ class InboundMail:
     # The body as rows of cells (an HTML table's row is one row), for a receipt in the text.
     body_rows: tuple[tuple[str, ...], ...] = field(default=())
     raw_hash: str = ""
+    # The receiving server's verdicts on the sender (Authentication-Results, topmost).
+    authentication: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def sender_forged(self) -> bool:
+        """The receiving server found the From not the sender's: DMARC failed, or SPF failed
+        with no DKIM signature passing. No verdicts at all: not forged, as far as we know."""
+        verdicts = self.authentication
+        if verdicts.get("dmarc") == "fail":
+            return True
+        return verdicts.get("spf") in ("fail", "softfail") and verdicts.get("dkim") != "pass"
 
     @property
     def body_has_amount(self) -> bool:
@@ -135,7 +146,24 @@ def read_mail(raw: bytes) -> InboundMail:
         skipped=tuple(walk.skipped),
         body_rows=tuple(walk.body_rows),
         raw_hash=raw_hash,
+        authentication=_authentication(message),
     )
+
+
+_VERDICT = re.compile(r"\b(spf|dkim|dmarc)=([a-z]+)", re.IGNORECASE)
+
+
+def _authentication(message: Message) -> dict[str, str]:
+    """The verdicts of the topmost Authentication-Results header (RFC 8601): the one added by
+    the server that received the message for this mailbox. A passing DKIM signature anywhere
+    in it counts (a message may carry several)."""
+    headers = message.get_all("Authentication-Results") or []
+    verdicts: dict[str, str] = {}
+    for method, result in _VERDICT.findall(str(headers[0])) if headers else ():
+        method, result = method.lower(), result.lower()
+        if verdicts.get(method) != "pass":
+            verdicts[method] = result
+    return verdicts
 
 
 class _Walk:

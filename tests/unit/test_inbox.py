@@ -278,3 +278,20 @@ def test_no_domain_no_address_on_the_page(tmp_path: Path) -> None:
     assert client.get("/me").json()["inbound_address"] is None
     answer = client.post("/me/inbound-address")
     assert answer.status_code == 404 and answer.json()["error"] == "not_found"
+
+
+def test_a_forged_sender_is_not_taken_from_a_shared_mailbox(app: Billify) -> None:
+    app.repository.confirm_address(ANA, app.clock.now())
+
+    def signed(results: str) -> bytes:
+        raw = mail_bytes("invoices@company.test", message_id=f"<{len(results)}@x>")
+        return f"Authentication-Results: mx.company.test; {results}\r\n".encode() + raw
+
+    forged = signed("spf=fail smtp.mailfrom=example.com; dkim=none; dmarc=fail")
+    assert inbox.receive_from_sender(forged, app.inbox) is None
+    assert inbox.receive_from_sender(signed("spf=softfail; dkim=fail"), app.inbox) is None
+    # Forwarded through another server: SPF fails but the author's DKIM signature holds.
+    relayed = inbox.receive_from_sender(
+        signed("spf=fail; dkim=pass header.d=example.com"), app.inbox
+    )
+    assert relayed is not None and len(relayed.invoices) == 1
