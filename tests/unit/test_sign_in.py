@@ -113,6 +113,7 @@ def test_the_link_signs_in_once_with_a_safe_cookie(app: Billify) -> None:
         "key": None,
         "scope": None,
         "auth": "on",
+        "inbound_address": None,  # no BILLIFY_INBOUND_DOMAIN here
     }
     again = TestClient(create_app(app)).get(link, follow_redirects=False)
     assert again.status_code == 400 and again.json()["error"] == "invalid_link"
