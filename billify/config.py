@@ -75,6 +75,18 @@ class Settings(BaseSettings):
     inbound_smtp_host: str = "127.0.0.1"
     inbound_tls_cert: Path | None = None
     inbound_tls_key: Path | None = None
+    # Optional IMAP polling of a shared mailbox (mail from known users' addresses only). The
+    # port defaults by ``imap_tls``: 993 for ssl, 143 otherwise. Processed messages get the
+    # ``$Billify`` keyword and \Seen, or are moved to ``imap_done_folder`` when it is set.
+    imap_host: str | None = None
+    imap_port: int | None = Field(default=None, ge=1, le=65535)
+    imap_user: str | None = None
+    imap_password: SecretStr | None = None
+    imap_folder: str = Field(default="INBOX", min_length=1)
+    imap_tls: Literal["ssl", "starttls", "none"] = "ssl"
+    imap_done_folder: str | None = Field(default=None, min_length=1)
+    # Seconds between two looks at the mailbox.
+    imap_interval: float = Field(default=60.0, gt=0)
     # Monthly report: minute and hour on the 1st, in ``timezone``.
     report_hour: int = Field(default=0, ge=0, le=23)
     report_minute: int = Field(default=5, ge=0, le=59)
@@ -109,6 +121,29 @@ class Settings(BaseSettings):
             raise ValueError(
                 "BILLIFY_INBOUND_TLS_CERT and BILLIFY_INBOUND_TLS_KEY go together: set both or"
                 " neither"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _imap_complete(self) -> Settings:
+        if not self.imap_host:
+            return self
+        password = self.imap_password.get_secret_value() if self.imap_password else ""
+        given = {"BILLIFY_IMAP_USER": self.imap_user, "BILLIFY_IMAP_PASSWORD": password}
+        missing = [name for name, value in given.items() if not value]
+        if missing:
+            raise ValueError(
+                f"BILLIFY_IMAP_HOST is set, so {' and '.join(missing)} must be set too (the"
+                " mailbox's login)"
+            )
+        if self.imap_tls == "starttls" and self.imap_port == 993:
+            raise ValueError(
+                "BILLIFY_IMAP_TLS=starttls does not work on port 993, which speaks TLS from the"
+                " start: set BILLIFY_IMAP_TLS=ssl"
+            )
+        if self.imap_done_folder is not None and self.imap_done_folder == self.imap_folder:
+            raise ValueError(
+                "BILLIFY_IMAP_DONE_FOLDER must be another folder than BILLIFY_IMAP_FOLDER"
             )
         return self
 

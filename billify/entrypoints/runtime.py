@@ -19,6 +19,7 @@ from aiosmtpd.controller import Controller
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from billify.adapters.local.imap_poller import start_imap_poller
 from billify.adapters.local.smtp_receiver import smtp_receiver, tls_context
 from billify.adapters.local.sqlite_queue import SqliteQueue
 from billify.bootstrap import LocalBillify, NoExtractor, build_local
@@ -201,6 +202,8 @@ def background_services(
     supervisor = Supervisor(app, workers)
     supervisor.start()
     receiver = start_smtp_receiver(app)
+    polling = threading.Event()
+    poller = start_imap_poller(app, polling)  # here only: two pollers of one mailbox race
     cron = start_scheduler(app) if scheduler else None
     if scheduler and catch_up:
         catching_up = threading.Thread(target=_safe_queue, args=[app], name="report-catch-up")
@@ -213,6 +216,9 @@ def background_services(
             cron.shutdown(wait=False)
         if receiver is not None:
             receiver.stop()
+        polling.set()
+        if poller is not None:
+            poller.join(5)  # a poll in progress finishes or dies with the process (daemon)
         supervisor.stop()
 
 

@@ -5,8 +5,6 @@ package here; otherwise the tests are skipped with the reason."""
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO
+from tests.debian import install_debian_package
 
 CHROMIUM = Path(os.environ.get("BILLIFY_TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_FLAGS = [
@@ -30,16 +29,7 @@ ARTIFACTS = REPO / "test-artifacts"
 
 def _install_chromium() -> str | None:
     """Install Debian's chromium package; None when done, else why it could not be."""
-    if os.geteuid() != 0:
-        return "chromium is not installed and we are not root (run: apt-get install chromium)"
-    if shutil.which("apt-get") is None:
-        return "chromium is not installed and there is no apt-get to install it"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
-        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
-        if result.returncode != 0:
-            return f"`{' '.join(command)}` failed: {result.stderr.strip()[-500:]}"
-    return None if CHROMIUM.exists() else f"apt-get installed chromium but {CHROMIUM} is missing"
+    return install_debian_package("chromium", CHROMIUM)
 
 
 @pytest.fixture(scope="session")
