@@ -184,7 +184,14 @@ def _take(mail: InboundMail, owner: str, deps: Inbox) -> Received:
             duplicates=tally.duplicates,
             page=deps.public_url,
         )
-        deps.mailer.send(reply.as_reply(thread))  # raises: the message is taken again later
+        try:
+            deps.mailer.send(reply.as_reply(thread))
+        except Exception:
+            if not tally.invoices:
+                raise  # nothing done yet: the message is taken again later, and answered then
+            # Its invoices are queued (their notices will come); taking the message again
+            # would only answer that they are in Billify already.
+            log.exception("the reply about mail %s could not be sent", mail.thread.message_id)
     deps.store.record_mail(mail.key(owner), deps.clock.now(), MAIL_MEMORY)
     log.info(
         "mail %s for %s: %d invoice(s), %d duplicate(s), %d skipped",

@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from billify import inbox
 from billify.bootstrap import Billify
 from billify.config import Settings
 from billify.domain.emails import to_mime
-from billify.domain.inbound import MAX_DEPTH, MAX_FILES, read_mail
+from billify.domain.inbound import MAX_DEPTH, MAX_FILES, html_rows, read_mail
 from billify.entrypoints.http import create_app
 from billify.ports import InvoiceMessage
 from tests.conftest import MINIMAL_PDF, jpeg_bytes
@@ -295,3 +297,39 @@ def test_a_forged_sender_is_not_taken_from_a_shared_mailbox(app: Billify) -> Non
         signed("spf=fail; dkim=pass header.d=example.com"), app.inbox
     )
     assert relayed is not None and len(relayed.invoices) == 1
+
+
+def test_a_reply_that_cannot_be_sent_after_invoices_were_queued_loses_nothing(
+    app: Billify,
+) -> None:
+    raw = mail_bytes(
+        address(app),
+        files=[("a.pdf", MINIMAL_PDF, "application/pdf"), ("n.txt", b"hi", "text/plain")],
+    )
+    sent(app).failures_left = 1
+    [received] = inbox.receive(raw, [ANA], app.inbox)  # no error: the invoice is queued
+    assert len(received.invoices) == 1 and len(queued(app)) == 1
+    assert inbox.receive(raw, [ANA], app.inbox)[0].again
+
+
+def test_an_answer_alone_that_cannot_be_sent_is_tried_again(app: Billify) -> None:
+    raw = mail_bytes(address(app), text="hello", files=[])
+    sent(app).failures_left = 1
+    with pytest.raises(ConnectionRefusedError):
+        inbox.receive(raw, [ANA], app.inbox)
+    [received] = inbox.receive(raw, [ANA], app.inbox)  # the sender's retry
+    assert received.answered and len(sent(app).sent) == 1
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=4000))
+def test_any_bytes_read_as_mail_without_error(raw: bytes) -> None:
+    mail = read_mail(raw)
+    assert len(mail.files) <= MAX_FILES
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=3000))
+def test_any_html_reads_as_rows(html: str) -> None:
+    rows = html_rows(html)
+    assert all(cell.strip() == cell and cell for row in rows for cell in row)
