@@ -310,6 +310,7 @@ def build_aws(settings: AwsSettings | None = None, **overrides: Any) -> Billify:
     boto3 is imported here only when called, so the local mode never needs it."""
     from billify.adapters.aws.direct_upload import S3DirectUploads
     from billify.adapters.aws.dynamo_access import DynamoAccessStore
+    from billify.adapters.aws.dynamo_inbox import DynamoInboxStore
     from billify.adapters.aws.dynamodb import DynamoInvoiceRepository
     from billify.adapters.aws.s3 import S3BlobStore
     from billify.adapters.aws.ses import SesMailer
@@ -331,6 +332,7 @@ def build_aws(settings: AwsSettings | None = None, **overrides: Any) -> Billify:
         "extractor": overrides.get("extractor") or build_aws_extractor(settings),
         "clock": overrides.get("clock") or SystemClock(),
         "access": overrides.get("access") or DynamoAccessStore(settings.table),
+        "inbox_store": overrides.get("inbox_store") or DynamoInboxStore(settings.table),
         "documents": Documents(),
         "direct_uploads": overrides.get("direct_uploads") or S3DirectUploads(settings.bucket),
         "links": ActionLinks(settings.secret_key.get_secret_value().encode()),

@@ -123,7 +123,7 @@ class InboundMail:
         """Names this message for this owner in the log of mail received (the Message-ID,
         else the bytes' hash): the same message delivered twice is recognised."""
         identity = self.thread.message_id or self.raw_hash
-        return "mail:" + hashlib.sha256(f"{owner}\n{identity}".encode()).hexdigest()
+        return "mail:" + hashlib.sha256(f"{owner}\n{identity}".encode()).hexdigest()[:32]
 
 
 def read_mail(raw: bytes) -> InboundMail:

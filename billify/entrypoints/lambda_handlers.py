@@ -11,12 +11,13 @@ import dataclasses
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 from urllib.parse import unquote_plus
 
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -33,10 +34,12 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from botocore.exceptions import ClientError
 
+from billify import inbox
 from billify.adapters.aws.clients import error_code
 from billify.adapters.aws.direct_upload import INCOMING_PREFIX, S3DirectUploads
 from billify.bootstrap import Billify, build_aws
 from billify.config import AwsSettings
+from billify.domain.inbound import MAX_MESSAGE_BYTES
 from billify.domain.reports import Month
 from billify.domain.uploads import UploadRejected, validate_upload
 from billify.ports import DuplicateUpload, InvoiceMessage, ReportJob
@@ -209,6 +212,103 @@ def _arrived_objects(event: dict[str, Any]) -> list[tuple[str, str]]:
         for r in event.get("Records") or []
         if str(r.get("eventName", "")).startswith("ObjectCreated")
     ]
+
+
+# -- SES receiving: invoices by email ------------------------------------------------------------
+
+# Where the receipt rule's S3 action stores each message, as ``<prefix><SES message id>``
+# (template.yaml: ObjectKeyPrefix; the bucket's lifecycle expires what is left there).
+INBOUND_PREFIX = "inbound/"
+# SES's verdicts a message must not FAIL (receipt rule with ScanEnabled), in the order named.
+ENFORCED_VERDICTS = {
+    "virus": "virusVerdict",
+    "spam": "spamVerdict",
+    "spf": "spfVerdict",
+    "dkim": "dkimVerdict",
+}
+METRICS_NAMESPACE = "Billify"
+
+
+def failed_verdicts(receipt: Mapping[str, Any]) -> list[str]:
+    """The checks SES says a message failed (``virus``, ``spam``, ``spf``, ``dkim``); empty:
+    take it. Only ``FAIL`` refuses: ``GRAY`` (neither passed nor failed, e.g. no DKIM
+    signature), ``PROCESSING_FAILED`` and a missing verdict (no scan) prove nothing. DMARC is
+    not enforced: a message forwarded by a person's own mail rule often fails it."""
+    failed = []
+    for check, verdict in ENFORCED_VERDICTS.items():
+        status = (receipt.get(verdict) or {}).get("status")
+        if str(status or "").upper() == "FAIL":
+            failed.append(check)
+    return failed
+
+
+def receive_mail(event: dict[str, Any], context: object) -> dict[str, Any]:
+    """SES's receipt rule stored a message in the bucket (its S3 action, under
+    ``INBOUND_PREFIX``) and then invoked this (its Lambda action, asynchronously). A message
+    failing a verdict, for no known address, refused for good or too large is dropped: logged,
+    counted and its stored copy deleted. Else it goes to ``inbox.receive`` like mail to the
+    SMTP receiver, and its copy is deleted once its invoices are queued. A temporary refusal
+    (the hourly limit) or a failure raises: Lambda retries the event (twice) and the copy
+    stays until then."""
+    app = runtime().app
+    results = [_take_mail(app, record.get("ses") or {}) for record in event.get("Records") or []]
+    return {"results": results}
+
+
+def _take_mail(app: Billify, ses: dict[str, Any]) -> dict[str, Any]:
+    mail, receipt = ses.get("mail") or {}, ses.get("receipt") or {}
+    message_id = str(mail.get("messageId") or "")
+    if not message_id or "/" in message_id:
+        log.warning("ignored an SES event without a usable messageId: %r", message_id)
+        return {"message_id": message_id, "outcome": "ignored"}
+    key = INBOUND_PREFIX + message_id
+    failed = failed_verdicts(receipt)
+    if failed:
+        return _drop(app, key, message_id, f"verdict:{failed[0]}", f"{'/'.join(failed)} FAIL", mail)
+    deps = app.inbox
+    recipients = [str(r) for r in receipt.get("recipients") or []]
+    owners = [owner for r in recipients if (owner := inbox.owner_of(r, deps))]
+    if not owners:  # SES accepts any address of the domain; an unknown one is dropped here
+        return _drop(app, key, message_id, "unknown-address", f"{len(recipients)} unknown", mail)
+    try:
+        raw = app.blobs.get(key)
+    except ClientError as error:
+        if error_code(error) in ("NoSuchKey", "404"):
+            # Taken by an earlier delivery of the same event (Lambda invokes at least once).
+            log.info("mail %s already taken", message_id)
+            return {"message_id": message_id, "outcome": "gone"}
+        raise
+    if len(raw) > MAX_MESSAGE_BYTES:
+        return _drop(app, key, message_id, "too-large", f"{len(raw)} bytes", mail)
+    try:
+        received = inbox.receive(raw, owners, deps)
+    except inbox.MailRefused as refused:
+        if not refused.permanent:
+            raise  # e.g. over the hourly limit: Lambda tries the event again later
+        return _drop(app, key, message_id, "refused", refused.message, mail)
+    app.blobs.delete(key)
+    return {
+        "message_id": message_id,
+        "outcome": "received",
+        "invoices": [i.id for r in received for i in r.invoices],
+        "duplicates": sum(len(r.duplicates) for r in received),
+        "skipped": sum(len(r.skipped) for r in received),
+        "again": sum(r.again for r in received),
+    }
+
+
+def _drop(
+    app: Billify, key: str, message_id: str, reason: str, detail: str, mail: dict[str, Any]
+) -> dict[str, Any]:
+    """Log, count (CloudWatch metric ``Billify/InboundMailDropped`` by ``Reason``, through
+    Powertools' embedded metric format), and delete the stored copy: nothing is kept."""
+    log.warning("mail %s from %r dropped (%s: %s)", message_id, mail.get("source"), reason, detail)
+    with single_metric(
+        name="InboundMailDropped", unit=MetricUnit.Count, value=1, namespace=METRICS_NAMESPACE
+    ) as metric:
+        metric.add_dimension(name="Reason", value=reason.split(":", 1)[0])
+    app.blobs.delete(key)  # S3 answers a delete of a missing key with success too
+    return {"message_id": message_id, "outcome": "dropped", "reason": reason}
 
 
 # -- SQS: extract, record, notify ----------------------------------------------------------------

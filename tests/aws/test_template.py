@@ -421,3 +421,105 @@ def test_every_makefile_built_function_has_a_build_rule() -> None:
         if function.get("Metadata", {}).get("BuildMethod") == "makefile"
     }
     assert built == set(declared)  # and no rule left for a function that is gone
+
+
+INBOUND_MAIL = json.dumps({"Fn::Sub": "${InvoiceBucket.Arn}/inbound/*"})
+
+
+def test_ses_receiving_stores_then_invokes_and_exists_only_with_a_domain() -> None:
+    from billify.entrypoints.lambda_handlers import INBOUND_PREFIX
+
+    resources = TEMPLATE["Resources"]
+    parameter = TEMPLATE["Parameters"]["InboundDomain"]
+    assert parameter["Default"] == ""
+    assert TEMPLATE["Conditions"]["HasInboundDomain"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "InboundDomain"}, ""]}]
+    }
+    pattern = re.compile(parameter["AllowedPattern"])
+    assert pattern.match("") and pattern.match("in.billify.example")
+    assert not pattern.match("billify@example.com")
+    inbound = ("InboundRuleSet", "InboundMailRule", "ReceiveMailPermission", "ReceiveMailFunction")
+    for name in inbound:
+        assert resources[name]["Condition"] == "HasInboundDomain", name
+    assert TEMPLATE["Outputs"]["InboundRuleSetName"]["Condition"] == "HasInboundDomain"
+
+    # The rule: every address of the domain, scanned, stored under inbound/, then the function
+    # invoked asynchronously (after the S3 action, so the message is there to read).
+    rule = cfn.resource(TEMPLATE, "InboundMailRule")
+    assert rule["RuleSetName"] == {"Ref": "InboundRuleSet"}
+    assert rule["Rule"]["Recipients"] == [{"Ref": "InboundDomain"}]
+    assert rule["Rule"]["ScanEnabled"] is True and rule["Rule"]["Enabled"] is True
+    s3, invoke = rule["Rule"]["Actions"]
+    assert s3 == {
+        "S3Action": {"BucketName": {"Ref": "InvoiceBucket"}, "ObjectKeyPrefix": INBOUND_PREFIX}
+    }
+    assert invoke == {
+        "LambdaAction": {
+            "FunctionArn": {"Fn::GetAtt": ["ReceiveMailFunction", "Arn"]},
+            "InvocationType": "Event",
+        }
+    }
+    # SES checks at creation that it may write and invoke: the grants exist first.
+    assert set(resources["InboundMailRule"]["DependsOn"]) == {
+        "InvoiceBucketPolicy",
+        "ReceiveMailPermission",
+    }
+
+    # Both grants are SES's of this account and of this very rule.
+    rule_arn = (
+        "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:receipt-rule-set/"
+        "${AWS::StackName}-inbound:receipt-rule/${AWS::StackName}-inbound-mail"
+    )
+    assert cfn.resource(TEMPLATE, "InboundRuleSet")["RuleSetName"] == {
+        "Fn::Sub": "${AWS::StackName}-inbound"
+    }
+    assert rule["Rule"]["Name"] == {"Fn::Sub": "${AWS::StackName}-inbound-mail"}
+    permission = cfn.resource(TEMPLATE, "ReceiveMailPermission")
+    assert permission == {
+        "Action": "lambda:InvokeFunction",
+        "FunctionName": {"Ref": "ReceiveMailFunction"},
+        "Principal": "ses.amazonaws.com",
+        "SourceAccount": {"Ref": "AWS::AccountId"},
+        "SourceArn": {"Fn::Sub": rule_arn},
+    }
+    statements = cfn.resource(TEMPLATE, "InvoiceBucketPolicy")["PolicyDocument"]["Statement"]
+    ((condition, ses_statement, otherwise),) = [
+        s["Fn::If"] for s in statements if isinstance(s, dict) and "Fn::If" in s
+    ]
+    assert condition == "HasInboundDomain" and otherwise == {"Ref": "AWS::NoValue"}
+    assert ses_statement["Principal"] == {"Service": "ses.amazonaws.com"}
+    assert (ses_statement["Effect"], ses_statement["Action"]) == ("Allow", "s3:PutObject")
+    assert json.dumps(ses_statement["Resource"]) == INBOUND_MAIL
+    assert ses_statement["Condition"]["StringEquals"] == {
+        "aws:SourceAccount": {"Ref": "AWS::AccountId"},
+        "aws:SourceArn": {"Fn::Sub": rule_arn},
+    }
+
+    # What SES stored is deleted by the function; leftovers expire.
+    bucket = cfn.resource(TEMPLATE, "InvoiceBucket")
+    rules = {r["Id"]: r for r in bucket["LifecycleConfiguration"]["Rules"]}
+    assert rules["ExpireInboundMail"]["Prefix"] == INBOUND_PREFIX
+    assert 1 <= rules["ExpireInboundMail"]["ExpirationInDays"] <= 7
+
+    # The domain reaches every function (the page shows the address), only when set.
+    env = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    assert env["BILLIFY_INBOUND_DOMAIN"] == {
+        "Fn::If": ["HasInboundDomain", {"Ref": "InboundDomain"}, {"Ref": "AWS::NoValue"}]
+    }
+
+
+def test_receive_mail_function_permissions() -> None:
+    function = FUNCTIONS["ReceiveMailFunction"]["Properties"]
+    assert function["Handler"] == "billify.entrypoints.lambda_handlers.receive_mail"
+    assert "Events" not in function  # invoked by the receipt rule, under its permission
+    assert function["EventInvokeConfig"]["MaximumRetryAttempts"] == 2
+    assert "${Api}" in function["Environment"]["Variables"]["BILLIFY_PUBLIC_URL"]["Fn::Sub"]
+    grants = allowed("ReceiveMailFunction")
+    assert grants["s3:GetObject"] == {INBOUND_MAIL}
+    assert grants["s3:DeleteObject"] == {INBOUND_MAIL, INVOICE_FILES}
+    assert grants["s3:PutObject"] == {INVOICE_FILES}
+    for action in ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"):
+        assert grants[f"dynamodb:{action}"] == {TABLE}, action
+    assert grants["sqs:SendMessage"] == {INVOICE_QUEUE}
+    assert len(grants["ses:SendRawEmail"]) == 2  # the sender address and its domain
+    assert "dynamodb:Query" not in grants
