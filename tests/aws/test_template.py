@@ -115,17 +115,18 @@ def test_one_app_behind_the_api_which_checks_no_key() -> None:
         for e in f["Properties"].get("Events", {}).values()
     )
     assert FUNCTIONS["ApiFunction"]["Properties"]["Handler"].endswith(".api")
-    assert FUNCTIONS["UploadInvoiceFunction"]["Properties"]["Handler"].endswith(
-        ".upload_invoice"
-    )
+    assert FUNCTIONS["UploadInvoiceFunction"]["Properties"]["Handler"].endswith(".upload_invoice")
     for name in ("ApiFunction", "UploadInvoiceFunction"):
         variables = FUNCTIONS[name]["Properties"]["Environment"]["Variables"]
         assert variables["BILLIFY_API_KEYS"] == {"Ref": "ApiKeys"}
         # Not BILLIFY_PUBLIC_URL: naming the API here is a circular reference (the handler
         # takes the address from the event: test_public_url_comes_from_api_gateway).
         assert "BILLIFY_PUBLIC_URL" not in variables
-    for name in ("ExtractBillInfoFunction", "ExtractBillInfoBundledFunction",
-                 "SendMonthlyReportFunction"):  # their emails carry links
+    for name in (
+        "ExtractBillInfoFunction",
+        "ExtractBillInfoBundledFunction",
+        "SendMonthlyReportFunction",
+    ):  # their emails carry links
         variables = FUNCTIONS[name]["Properties"]["Environment"]["Variables"]
         assert "${Api}" in variables["BILLIFY_PUBLIC_URL"]["Fn::Sub"], name
     assert TEMPLATE["Parameters"]["ConfirmRecipients"]["Default"] == "true"  # on by default

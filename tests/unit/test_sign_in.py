@@ -195,7 +195,9 @@ def test_state_changes_on_a_session_need_the_pages_origin(app: Billify) -> None:
         assert answer.status_code == 403 and answer.json()["error"] == "cross_site"
         assert forged.delete(f"/invoices/{invoice_id}", headers=headers).status_code == 403
     same_page = forged.patch(
-        f"/invoices/{invoice_id}", json={"vendor": "Shop"}, headers={"referer": "http://testserver/"}
+        f"/invoices/{invoice_id}",
+        json={"vendor": "Shop"},
+        headers={"referer": "http://testserver/"},
     )
     assert same_page.status_code == 200 and same_page.json()["vendor"] == "Shop"
     assert forged.get(f"/invoices/{invoice_id}").status_code == 200  # reading needs no Origin
