@@ -443,9 +443,9 @@ def stack(
         PasswordLength=generate["PasswordLength"],
         ExcludePunctuation=generate["ExcludePunctuation"],
     )["RandomPassword"]
-    refs["AppSecret"] = secrets.create_secret(
-        Name=f"billify-{suffix}", SecretString=password
-    )["ARN"]
+    refs["AppSecret"] = secrets.create_secret(Name=f"billify-{suffix}", SecretString=password)[
+        "ARN"
+    ]
     reference = cfn.resolve(
         template["Globals"]["Function"]["Environment"]["Variables"]["BILLIFY_SECRET_KEY"], refs
     )
@@ -464,9 +464,7 @@ def stack(
         "BILLIFY_SECRET_KEY": secret,
     }
     # The variables the template gives every function must be the ones the settings read.
-    assert set(environment) <= set(
-        template["Globals"]["Function"]["Environment"]["Variables"]
-    )
+    assert set(environment) <= set(template["Globals"]["Function"]["Environment"]["Variables"])
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     lambda_handlers.runtime.cache_clear()
@@ -587,9 +585,7 @@ def api_event(
     else:
         event["pathParameters"] = {"proxy": path.lstrip("/")}
     event["queryStringParameters"] = query or None
-    event["multiValueQueryStringParameters"] = (
-        {k: [v] for k, v in query.items()} if query else None
-    )
+    event["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()} if query else None
     for name, value in (headers or {}).items():
         _set_header(event, name, value)
     _set_header(event, "x-api-key", api_key)
@@ -656,3 +652,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "max_receive_count(n): the queue's redrive maxReceiveCount in this test"
     )
+
+
+@pytest.fixture
+def requests() -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    """The DynamoDB requests made during the test (operation, parameters), as sent by the
+    real client to moto (observed, not mocked)."""
+    seen: list[tuple[str, dict[str, Any]]] = []
+
+    def record(model: Any, params: dict[str, Any], **_: Any) -> None:
+        seen.append((model.name, dict(params)))
+
+    events = clients.client("dynamodb").meta.events
+    events.register("before-parameter-build.dynamodb.*", record)
+    yield seen
+    events.unregister("before-parameter-build.dynamodb.*", record)

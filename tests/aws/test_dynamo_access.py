@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from billify.adapters.aws import clients
 from billify.adapters.aws.dynamo_access import DynamoAccessStore
 from billify.adapters.aws.dynamodb import DynamoInvoiceRepository
 from billify.domain.auth import Scope, Session, SignInLink, hash_token
@@ -43,21 +41,6 @@ def link(token: str = "link-token", minutes: int = 15, name: str | None = "Ana")
         created_at=T0,
         expires_at=T0 + dt.timedelta(minutes=minutes),
     )
-
-
-@pytest.fixture
-def requests() -> Iterator[list[tuple[str, dict[str, Any]]]]:
-    """The DynamoDB requests made during the test (operation, parameters), as sent by the
-    real client to moto (observed, not mocked)."""
-    seen: list[tuple[str, dict[str, Any]]] = []
-
-    def record(model: Any, params: dict[str, Any], **_: Any) -> None:
-        seen.append((model.name, dict(params)))
-
-    events = clients.client("dynamodb").meta.events
-    events.register("before-parameter-build.dynamodb.*", record)
-    yield seen
-    events.unregister("before-parameter-build.dynamodb.*", record)
 
 
 def test_a_sign_in_link_is_used_once(stack: Stack) -> None:

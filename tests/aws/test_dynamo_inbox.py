@@ -14,12 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from billify.adapters.aws import clients
 from billify.adapters.aws.dynamo_inbox import DynamoInboxStore, TokenTaken
 from billify.ports import InboxStore
 from tests.aws.conftest import Stack
@@ -43,21 +41,6 @@ def serialised(monkeypatch: pytest.MonkeyPatch) -> None:
                 return _original(self, *args, **kwargs)
 
         monkeypatch.setattr(DynamoDBBackend, name, locked)
-
-
-@pytest.fixture
-def requests() -> Iterator[list[tuple[str, dict[str, Any]]]]:
-    """The DynamoDB requests made during the test (operation, parameters), as sent by the
-    real client to moto (observed, not mocked)."""
-    seen: list[tuple[str, dict[str, Any]]] = []
-
-    def record(model: Any, params: dict[str, Any], **_: Any) -> None:
-        seen.append((model.name, dict(params)))
-
-    events = clients.client("dynamodb").meta.events
-    events.register("before-parameter-build.dynamodb.*", record)
-    yield seen
-    events.unregister("before-parameter-build.dynamodb.*", record)
 
 
 class TestDynamoInboxStore(InboxStoreContract):

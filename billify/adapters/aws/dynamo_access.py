@@ -21,20 +21,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import math
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
 from billify.adapters.aws.clients import client
+from billify.adapters.aws.items import from_item, iso, item_key, parse_time, to_item, ttl_epoch
 from billify.domain.auth import Scope, Session, SignInLink
 
 # Rate-limit keys longer than this (an address is at most 320 characters) are hashed, so an
 # item's id stays far below DynamoDB's 2048-byte limit for a partition key.
 _MAX_KEY_LENGTH = 400
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
 
 class DynamoAccessStore:
@@ -52,27 +47,27 @@ class DynamoAccessStore:
             "kind": "sign-in",
             "email": link.email,
             "name": link.name,
-            "created_at": _iso(link.created_at),
-            "expires_at": _iso(link.expires_at),
-            "expiration": _epoch(link.expires_at),
+            "created_at": iso(link.created_at),
+            "expires_at": iso(link.expires_at),
+            "expiration": ttl_epoch(link.expires_at),
         }
-        self._ddb.put_item(TableName=self.table, Item=_serialize(item))
+        self._ddb.put_item(TableName=self.table, Item=to_item(item))
 
     def use_sign_in_link(self, token_hash: str, now: dt.datetime) -> SignInLink | None:
         response = self._ddb.delete_item(
-            TableName=self.table, Key=_key(_link_id(token_hash)), ReturnValues="ALL_OLD"
+            TableName=self.table, Key=item_key(_link_id(token_hash)), ReturnValues="ALL_OLD"
         )
-        old = _deserialize(response.get("Attributes") or {})
+        old = from_item(response.get("Attributes") or {})
         if old.get("kind") != "sign-in":
             return None
-        expires_at = _time(old["expires_at"])
+        expires_at = parse_time(old["expires_at"])
         if expires_at <= now:  # expired, not yet deleted by TTL: gone now, and refused
             return None
         return SignInLink(
             token_hash=token_hash,
             email=str(old["email"]),
             name=_opt_str(old.get("name")),
-            created_at=_time(old["created_at"]),
+            created_at=parse_time(old["created_at"]),
             expires_at=expires_at,
         )
 
@@ -85,20 +80,20 @@ class DynamoAccessStore:
             "email": session.email,
             "name": session.name,
             "scope": session.scope.text() if session.scope else None,
-            "created_at": _iso(session.created_at),
-            "expires_at": _iso(session.expires_at),
-            "expiration": _epoch(session.expires_at),
+            "created_at": iso(session.created_at),
+            "expires_at": iso(session.expires_at),
+            "expiration": ttl_epoch(session.expires_at),
         }
-        self._ddb.put_item(TableName=self.table, Item=_serialize(item))
+        self._ddb.put_item(TableName=self.table, Item=to_item(item))
 
     def session(self, token_hash: str, now: dt.datetime) -> Session | None:
         response = self._ddb.get_item(
-            TableName=self.table, Key=_key(_session_id(token_hash)), ConsistentRead=True
+            TableName=self.table, Key=item_key(_session_id(token_hash)), ConsistentRead=True
         )
-        item = _deserialize(response.get("Item") or {})
+        item = from_item(response.get("Item") or {})
         if item.get("kind") != "session":
             return None
-        expires_at = _time(item["expires_at"])
+        expires_at = parse_time(item["expires_at"])
         if expires_at <= now:
             return None
         return Session(
@@ -106,27 +101,27 @@ class DynamoAccessStore:
             email=str(item["email"]),
             name=_opt_str(item.get("name")),
             scope=Scope.parse(_opt_str(item.get("scope"))),
-            created_at=_time(item["created_at"]),
+            created_at=parse_time(item["created_at"]),
             expires_at=expires_at,
         )
 
     def end_session(self, token_hash: str) -> None:
-        self._ddb.delete_item(TableName=self.table, Key=_key(_session_id(token_hash)))
+        self._ddb.delete_item(TableName=self.table, Key=item_key(_session_id(token_hash)))
 
     # -- rate limits ------------------------------------------------------------------------
 
     def count_attempt(self, key: str, window_start: dt.datetime, window: dt.timedelta) -> int:
         response = self._ddb.update_item(
             TableName=self.table,
-            Key=_key(_attempt_id(key, window_start)),
+            Key=item_key(_attempt_id(key, window_start)),
             UpdateExpression="ADD #count :one SET #kind = :kind, #exp = :exp",
             ExpressionAttributeNames={"#count": "count", "#kind": "kind", "#exp": "expiration"},
-            ExpressionAttributeValues=_serialize(
-                {":one": 1, ":kind": "attempt", ":exp": _epoch(window_start + window)}
+            ExpressionAttributeValues=to_item(
+                {":one": 1, ":kind": "attempt", ":exp": ttl_epoch(window_start + window)}
             ),
             ReturnValues="UPDATED_NEW",
         )
-        return int(_deserialize(response["Attributes"])["count"])
+        return int(from_item(response["Attributes"])["count"])
 
 
 def _link_id(token_hash: str) -> str:
@@ -140,33 +135,7 @@ def _session_id(token_hash: str) -> str:
 def _attempt_id(key: str, window_start: dt.datetime) -> str:
     if len(key) > _MAX_KEY_LENGTH:
         key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
-    return f"attempt#{_iso(window_start)}#{key}"
-
-
-def _key(item_id: str) -> dict[str, Any]:
-    return {"id": {"S": item_id}}
-
-
-def _serialize(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
-
-
-def _deserialize(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _deserializer.deserialize(v) for k, v in item.items()}
-
-
-def _iso(moment: dt.datetime) -> str:
-    # One fixed format in UTC, as everywhere in the table: string order is time order.
-    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
-
-
-def _time(text: object) -> dt.datetime:
-    return dt.datetime.fromisoformat(str(text))
-
-
-def _epoch(moment: dt.datetime) -> int:
-    """The TTL attribute: whole seconds, rounded up (never deleted before it expires)."""
-    return math.ceil(moment.timestamp())
+    return f"attempt#{iso(window_start)}#{key}"
 
 
 def _opt_str(value: object) -> str | None:

@@ -26,22 +26,18 @@ has ``received_key`` or ``month_users_key``, so none appears in an index.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import random
 import time
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from billify.adapters.aws.clients import client, error_code
+from billify.adapters.aws.items import from_item, iso, item_key, parse_time, to_item, ttl_epoch
 
 # Tries of a token transaction cancelled by a concurrent one (DynamoDB's TransactionConflict,
 # or a replace racing another change to the same user) before giving up.
 _ATTEMPTS = 5
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
 
 class TokenTaken(RuntimeError):
@@ -93,10 +89,10 @@ class DynamoInboxStore:
                     {
                         "Put": {
                             "TableName": self.table,
-                            "Item": _serialize(_user_item(email, token, now)),
+                            "Item": to_item(_user_item(email, token, now)),
                             "ConditionExpression": "#token = :old",
                             "ExpressionAttributeNames": {"#token": "token"},
-                            "ExpressionAttributeValues": _serialize({":old": old}),
+                            "ExpressionAttributeValues": to_item({":old": old}),
                         }
                     }
                 )
@@ -104,11 +100,11 @@ class DynamoInboxStore:
                     {
                         "Update": {
                             "TableName": self.table,
-                            "Key": _key(_token_id(old)),
+                            "Key": item_key(_token_id(old)),
                             "UpdateExpression": "SET #replaced = :now",
                             "ConditionExpression": "attribute_exists(#id)",
                             "ExpressionAttributeNames": {"#replaced": "replaced_at", "#id": "id"},
-                            "ExpressionAttributeValues": _serialize({":now": _iso(now)}),
+                            "ExpressionAttributeValues": to_item({":now": iso(now)}),
                         }
                     }
                 )
@@ -134,14 +130,14 @@ class DynamoInboxStore:
 
     def mail_received(self, key: str, now: dt.datetime) -> bool:
         item = self._get(_mail_id(key))
-        return item.get("kind") == "inbound-mail" and _time(item["expires_at"]) > now
+        return item.get("kind") == "inbound-mail" and parse_time(item["expires_at"]) > now
 
     def record_mail(self, key: str, now: dt.datetime, remember: dt.timedelta) -> None:
         # One UpdateItem, so recording it again (a retry) only moves the expiry.
         expires = now + remember
         self._ddb.update_item(
             TableName=self.table,
-            Key=_key(_mail_id(key)),
+            Key=item_key(_mail_id(key)),
             UpdateExpression="SET #kind = :kind, #received = if_not_exists(#received, :now),"
             " #expires = :expires, #exp = :exp",
             ExpressionAttributeNames={
@@ -150,12 +146,12 @@ class DynamoInboxStore:
                 "#expires": "expires_at",
                 "#exp": "expiration",
             },
-            ExpressionAttributeValues=_serialize(
+            ExpressionAttributeValues=to_item(
                 {
                     ":kind": "inbound-mail",
-                    ":now": _iso(now),
-                    ":expires": _iso(expires),
-                    ":exp": _epoch(expires),
+                    ":now": iso(now),
+                    ":expires": iso(expires),
+                    ":exp": ttl_epoch(expires),
                 }
             ),
         )
@@ -163,15 +159,17 @@ class DynamoInboxStore:
     # -- helpers ------------------------------------------------------------------------------
 
     def _get(self, item_id: str) -> dict[str, Any]:
-        response = self._ddb.get_item(TableName=self.table, Key=_key(item_id), ConsistentRead=True)
-        return _deserialize(response.get("Item") or {})
+        response = self._ddb.get_item(
+            TableName=self.table, Key=item_key(item_id), ConsistentRead=True
+        )
+        return from_item(response.get("Item") or {})
 
     def _pause(self, attempt: int) -> None:
         time.sleep(self._backoff * 2**attempt * random.uniform(0.5, 1.0))
 
 
 def _user_item(email: str, token: str, now: dt.datetime) -> dict[str, Any]:
-    return {"id": _user_id(email), "kind": "inbound-user", "token": token, "updated_at": _iso(now)}
+    return {"id": _user_id(email), "kind": "inbound-user", "token": token, "updated_at": iso(now)}
 
 
 def _token_item(email: str, token: str, now: dt.datetime) -> dict[str, Any]:
@@ -179,7 +177,7 @@ def _token_item(email: str, token: str, now: dt.datetime) -> dict[str, Any]:
         "id": _token_id(token),
         "kind": "inbound-token",
         "email": email,
-        "created_at": _iso(now),
+        "created_at": iso(now),
     }
 
 
@@ -187,7 +185,7 @@ def _put_new(table: str, item: dict[str, Any]) -> dict[str, Any]:
     return {
         "Put": {
             "TableName": table,
-            "Item": _serialize(item),
+            "Item": to_item(item),
             "ConditionExpression": "attribute_not_exists(#id)",
             "ExpressionAttributeNames": {"#id": "id"},
         }
@@ -217,29 +215,3 @@ def _user_id(email: str) -> str:
 
 def _mail_id(key: str) -> str:
     return f"inbound-mail#{key}"
-
-
-def _key(item_id: str) -> dict[str, Any]:
-    return {"id": {"S": item_id}}
-
-
-def _serialize(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
-
-
-def _deserialize(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _deserializer.deserialize(v) for k, v in item.items()}
-
-
-def _iso(moment: dt.datetime) -> str:
-    # One fixed format in UTC, as everywhere in the table: string order is time order.
-    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
-
-
-def _time(text: object) -> dt.datetime:
-    return dt.datetime.fromisoformat(str(text))
-
-
-def _epoch(moment: dt.datetime) -> int:
-    """The TTL attribute: whole seconds, rounded up (never deleted before it expires)."""
-    return math.ceil(moment.timestamp())

@@ -38,10 +38,11 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
 from billify.adapters.aws.clients import client, error_code
+from billify.adapters.aws.items import from_item, iso, item_key
 from billify.domain.models import Extraction, Invoice, InvoiceStatus, Uploader
 from billify.ports import DuplicateUpload
 
@@ -53,7 +54,6 @@ RECIPIENT_PAGE = 500
 WRITE_BATCH = 25  # BatchWriteItem's limit
 
 _serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
 
 class InvoiceConflict(DuplicateUpload):
@@ -124,15 +124,15 @@ class DynamoInvoiceRepository:
 
     def delete(self, invoice_id: str) -> None:
         response = self._ddb.delete_item(
-            TableName=self.table, Key=_key(invoice_id), ReturnValues="ALL_OLD"
+            TableName=self.table, Key=item_key(invoice_id), ReturnValues="ALL_OLD"
         )
-        old = _deserialize(response.get("Attributes") or {})
+        old = from_item(response.get("Attributes") or {})
         if old.get("kind") != "invoice":
             return
         try:
             self._ddb.delete_item(
                 TableName=self.table,
-                Key=_key(_upload_id(str(old["email"]), str(old["file_hash"]))),
+                Key=item_key(_upload_id(str(old["email"]), str(old["file_hash"]))),
                 ConditionExpression="invoice_id = :id",
                 ExpressionAttributeValues={":id": {"S": invoice_id}},
             )
@@ -147,7 +147,7 @@ class DynamoInvoiceRepository:
     def received_between(
         self, start: dt.datetime, end: dt.datetime, email: str | None = None
     ) -> Iterator[Invoice]:
-        low, high = _iso(start), _iso(end)
+        low, high = iso(start), iso(end)
         if email is not None:
             pages = [self._query(INDEX_BY_EMAIL, "email", email, low, high)]
         else:
@@ -215,7 +215,7 @@ class DynamoInvoiceRepository:
         try:
             self._ddb.delete_item(
                 TableName=self.table,
-                Key=_key(_report_id(month, email)),
+                Key=item_key(_report_id(month, email)),
                 ConditionExpression="attribute_not_exists(#sent)",
                 ExpressionAttributeNames={"#sent": "sent_at"},
             )
@@ -227,7 +227,7 @@ class DynamoInvoiceRepository:
         for email in dict.fromkeys(emails):
             self._ddb.update_item(
                 TableName=self.table,
-                Key=_key(_report_id(month, email)),
+                Key=item_key(_report_id(month, email)),
                 UpdateExpression="SET #kind = :kind, #sent = :sent,"
                 " #claimed = if_not_exists(#claimed, :sent)",
                 ExpressionAttributeNames={
@@ -235,7 +235,7 @@ class DynamoInvoiceRepository:
                     "#sent": "sent_at",
                     "#claimed": "claimed_at",
                 },
-                ExpressionAttributeValues=_serialize({":kind": "report", ":sent": _iso(sent_at)}),
+                ExpressionAttributeValues=_serialize({":kind": "report", ":sent": iso(sent_at)}),
             )
 
     def report_sent(self, month: str, email: str) -> bool:
@@ -254,7 +254,7 @@ class DynamoInvoiceRepository:
             "kind": "recipient",
             "email": email,
             "token_hash": token_hash,
-            "requested_at": _iso(now),
+            "requested_at": iso(now),
         }
         token = {"id": _token_id(token_hash), "kind": "confirm-token", "email": email}
         try:
@@ -281,7 +281,7 @@ class DynamoInvoiceRepository:
         if not item or item.get("confirmed_at"):
             return
         for item_id in (_recipient_id(email), _token_id(str(item["token_hash"]))):
-            self._ddb.delete_item(TableName=self.table, Key=_key(item_id))
+            self._ddb.delete_item(TableName=self.table, Key=item_key(item_id))
 
     def confirm_recipient(self, token_hash: str, now: dt.datetime) -> str | None:
         token = self._get_item(_token_id(token_hash))
@@ -294,15 +294,15 @@ class DynamoInvoiceRepository:
                     {
                         "Update": {
                             "TableName": self.table,
-                            "Key": _key(_recipient_id(email)),
+                            "Key": item_key(_recipient_id(email)),
                             "UpdateExpression": "SET confirmed_at = :now REMOVE token_hash",
                             "ConditionExpression": "token_hash = :hash",
                             "ExpressionAttributeValues": _serialize(
-                                {":now": _iso(now), ":hash": token_hash}
+                                {":now": iso(now), ":hash": token_hash}
                             ),
                         }
                     },
-                    {"Delete": {"TableName": self.table, "Key": _key(_token_id(token_hash))}},
+                    {"Delete": {"TableName": self.table, "Key": item_key(_token_id(token_hash))}},
                 ]
             )
         except ClientError as error:
@@ -319,7 +319,7 @@ class DynamoInvoiceRepository:
         try:
             response = self._ddb.update_item(
                 TableName=self.table,
-                Key=_key(_recipient_id(email)),
+                Key=item_key(_recipient_id(email)),
                 UpdateExpression="SET #kind = :kind, #email = :email, #confirmed = :now,"
                 " #requested = if_not_exists(#requested, :now) REMOVE #token",
                 ConditionExpression="attribute_not_exists(#confirmed)",
@@ -331,7 +331,7 @@ class DynamoInvoiceRepository:
                     "#token": "token_hash",
                 },
                 ExpressionAttributeValues=_serialize(
-                    {":kind": "recipient", ":email": email, ":now": _iso(now)}
+                    {":kind": "recipient", ":email": email, ":now": iso(now)}
                 ),
                 ReturnValues="ALL_OLD",
             )
@@ -339,16 +339,16 @@ class DynamoInvoiceRepository:
             if error_code(error) == "ConditionalCheckFailedException":
                 return False  # confirmed before
             raise
-        pending = _deserialize(response.get("Attributes") or {}).get("token_hash")
+        pending = from_item(response.get("Attributes") or {}).get("token_hash")
         if pending:
-            self._ddb.delete_item(TableName=self.table, Key=_key(_token_id(str(pending))))
+            self._ddb.delete_item(TableName=self.table, Key=item_key(_token_id(str(pending))))
         return True
 
     # -- helpers ----------------------------------------------------------------------------
 
     def _item(self, invoice: Invoice) -> dict[str, Any]:
         extraction = invoice.extraction.to_json() if invoice.extraction else {}
-        received = _iso(invoice.received_at)
+        received = iso(invoice.received_at)
         shard = int(hashlib.sha256(invoice.id.encode()).hexdigest()[:8], 16) % self.month_shards
         item: dict[str, Any] = {
             "id": invoice.id,
@@ -385,7 +385,7 @@ class DynamoInvoiceRepository:
         try:
             self._ddb.update_item(
                 TableName=self.table,
-                Key=_key(_report_id(month, email)),
+                Key=item_key(_report_id(month, email)),
                 UpdateExpression="SET #kind = :kind, #claimed = :now",
                 ConditionExpression="attribute_not_exists(#id)"
                 " OR (attribute_not_exists(#sent) AND #claimed <= :stale)",
@@ -396,7 +396,7 @@ class DynamoInvoiceRepository:
                     "#sent": "sent_at",
                 },
                 ExpressionAttributeValues=_serialize(
-                    {":kind": "report", ":now": _iso(now), ":stale": _iso(now - lease)}
+                    {":kind": "report", ":now": iso(now), ":stale": iso(now - lease)}
                 ),
             )
         except ClientError as error:
@@ -441,9 +441,11 @@ class DynamoInvoiceRepository:
         raise RuntimeError(f"{len(requests)} marker(s) not written after retries")
 
     def _get_item(self, item_id: str) -> dict[str, Any] | None:
-        response = self._ddb.get_item(TableName=self.table, Key=_key(item_id), ConsistentRead=True)
+        response = self._ddb.get_item(
+            TableName=self.table, Key=item_key(item_id), ConsistentRead=True
+        )
         item = response.get("Item")
-        return _deserialize(item) if item else None
+        return from_item(item) if item else None
 
     def _query(
         self, index: str, hash_name: str, hash_value: str, low: str, high: str
@@ -460,7 +462,7 @@ class DynamoInvoiceRepository:
         while True:
             response = self._ddb.query(**request)
             for item in response.get("Items", []):
-                yield _deserialize(item)
+                yield from_item(item)
             if "LastEvaluatedKey" not in response:
                 return
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
@@ -503,29 +505,16 @@ def _report_id(month: str, email: str) -> str:
     return f"report#{month}#{email}"
 
 
-def _key(item_id: str) -> dict[str, Any]:
-    return {"id": {"S": item_id}}
-
-
 def _serialize(values: dict[str, Any]) -> dict[str, Any]:
     return {k: _serializer.serialize(v) for k, v in values.items()}
-
-
-def _deserialize(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _deserializer.deserialize(v) for k, v in item.items()}
 
 
 def _number(text: str | None) -> Decimal | None:
     return Decimal(text) if text is not None else None
 
 
-def _iso(moment: dt.datetime) -> str:
-    # One fixed format in UTC, so string order is time order (as in the SQLite repository).
-    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
-
-
 def _opt_iso(moment: dt.datetime | None) -> str | None:
-    return _iso(moment) if moment else None
+    return iso(moment) if moment else None
 
 
 def _opt_dt(text: object) -> dt.datetime | None:
