@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import queue
 import signal
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -231,11 +232,21 @@ def start_smtp_receiver(app: LocalBillify) -> Controller | None:
         log.warning("BILLIFY_INBOUND_SMTP_PORT is set without BILLIFY_INBOUND_DOMAIN: no address")
     tls = None
     if settings.inbound_tls_cert is not None and settings.inbound_tls_key is not None:
-        tls = tls_context(settings.inbound_tls_cert, settings.inbound_tls_key)
-    receiver = smtp_receiver(
-        lambda: app.inbox, settings.inbound_smtp_host, settings.inbound_smtp_port, tls
-    )
-    receiver.start()
+        try:
+            tls = tls_context(settings.inbound_tls_cert, settings.inbound_tls_key)
+        except (OSError, ssl.SSLError) as error:
+            raise RuntimeError(
+                "BILLIFY_INBOUND_TLS_CERT / BILLIFY_INBOUND_TLS_KEY cannot be loaded as a PEM"
+                f" certificate and key: {error}"
+            ) from error
+    host, port = settings.inbound_smtp_host, settings.inbound_smtp_port
+    receiver = smtp_receiver(lambda: app.inbox, host, port, tls)
+    try:
+        receiver.start()
+    except OSError as error:
+        raise RuntimeError(
+            f"cannot receive mail on {host}:{port} (BILLIFY_INBOUND_SMTP_HOST and _PORT): {error}"
+        ) from error
     log.info(
         "receiving invoices by email on %s:%d%s",
         settings.inbound_smtp_host,

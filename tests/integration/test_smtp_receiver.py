@@ -29,8 +29,7 @@ def make_app(tmp_path: Path, **settings: object) -> LocalBillify:
         Settings(  # type: ignore[arg-type]
             data_dir=tmp_path,
             inbound_domain=DOMAIN,
-            inbound_smtp_port=free_port(),
-            **settings,
+            **{"inbound_smtp_port": free_port(), **settings},
         ),
         extractor=FakeExtractor(),
         mailer=FakeMailer(),
@@ -153,3 +152,21 @@ def test_starttls_with_a_configured_certificate(tmp_path: Path) -> None:
     finally:
         receiver.stop()
     assert len(invoices(app)) == 1
+
+
+def test_a_port_in_use_or_a_bad_certificate_is_said_plainly(tmp_path: Path) -> None:
+    app = make_app(tmp_path / "a")
+    receiver = start_smtp_receiver(app)
+    assert receiver is not None
+    try:
+        same_port = make_app(tmp_path / "b", inbound_smtp_port=app.settings.inbound_smtp_port)
+        with pytest.raises(RuntimeError, match=r"cannot receive mail on 127\.0\.0\.1"):
+            start_smtp_receiver(same_port)
+    finally:
+        receiver.stop()
+    (tmp_path / "bad.pem").write_text("not a certificate")
+    bad = make_app(
+        tmp_path / "c", inbound_tls_cert=tmp_path / "bad.pem", inbound_tls_key=tmp_path / "bad.pem"
+    )
+    with pytest.raises(RuntimeError, match="BILLIFY_INBOUND_TLS_CERT"):
+        start_smtp_receiver(bad)
