@@ -8,10 +8,21 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse_many
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from billify.domain.access import ApiKeys
+
+
+def describe_invalid(error: ValidationError, prefix: str = "BILLIFY_") -> str:
+    """One line per invalid setting, naming its environment variable, in words (pydantic's
+    own text carries a documentation URL and the field's Python name)."""
+    lines = []
+    for problem in error.errors(include_url=False):
+        name = "".join(str(part) for part in problem["loc"][:1]).upper()
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        lines.append(f"  {prefix}{name}: {message}" if name else f"  {message}")
+    return "\n".join(lines)
 
 
 class Settings(BaseSettings):

@@ -1,18 +1,19 @@
-"""``billify import`` and ``billify export``: bulk upload a folder, and a month's invoices out."""
+"""``billify import``, ``billify export`` and ``billify dead-letters``: invoices in bulk, a
+month's invoices out, and the messages that failed every attempt."""
 
 from __future__ import annotations
 
 import json
-import re
+import time
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 import typer
 
 from billify import services
+from billify.bootstrap import NoExtractor
 from billify.domain import export as exporting
-from billify.domain import notifications
 from billify.domain.auth import Viewer
 from billify.domain.reports import Month
 from billify.domain.uploads import (
@@ -22,19 +23,18 @@ from billify.domain.uploads import (
     validate_email_address,
     validate_upload,
 )
+from billify.entrypoints.cli.common import fail, load_app
 
-if TYPE_CHECKING:
-    from billify.bootstrap import LocalBillify
-
-
-def register(cli: typer.Typer) -> None:
-    cli.command("import")(import_folder)
-    cli.command("export")(export_month)
+commands = typer.Typer()
 
 
+@commands.command("import")
 def import_folder(
     folder: Annotated[
-        Path, typer.Argument(help="Folder of invoices (files directly inside it)", file_okay=False)
+        Path,
+        typer.Argument(
+            help="Folder of invoices (files directly inside it)", file_okay=False, metavar="FOLDER"
+        ),
     ],
     name: Annotated[str, typer.Option(help="Your name")],
     email: Annotated[str, typer.Option(help="Where the results are sent")],
@@ -48,13 +48,10 @@ def import_folder(
     The running `serve` or `worker` reads them."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from billify.entrypoints.cli import _app, _no_extractor
-
     if not folder.is_dir():
-        typer.echo(f"error: no such folder: {folder}", err=True)
-        raise typer.Exit(2)
+        raise fail(f"no such folder: {folder}")
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
-    app = _app(extractor=_no_extractor())
+    app = load_app(extractor=NoExtractor())
     outcome: Counter[str] = Counter()
     rejected: list[tuple[str, str]] = []
     columns = (
@@ -74,8 +71,7 @@ def import_folder(
                 submitted = app.submit(upload, owner)
             except UploadRejected as error:
                 if error.field in ("name", "email"):  # the same for every file: stop now
-                    typer.echo(f"error: {error.message}", err=True)
-                    raise typer.Exit(2) from error
+                    raise fail(error.message) from error
                 rejected.append((path.name, error.message))
             except OSError as error:
                 rejected.append((path.name, str(error)))
@@ -92,6 +88,7 @@ def import_folder(
         raise typer.Exit(1)
 
 
+@commands.command("export")
 def export_month(
     month: Annotated[str, typer.Option(help="YYYY-MM")],
     format: Annotated[Literal["csv", "json"], typer.Option(help="csv or json")] = "csv",
@@ -101,19 +98,15 @@ def export_month(
     ] = None,
 ) -> None:
     """Print (or write) the invoices received in a month, as CSV or JSON."""
-    from billify.entrypoints.cli import _app, _no_extractor
-
     try:
         chosen = Month.parse(month)
     except ValueError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from error
+        raise fail(str(error)) from error
     try:
         address = validate_email_address(email) if email else None
     except UploadRejected as error:
-        typer.echo(f"error: {error.message}", err=True)
-        raise typer.Exit(2) from error
-    app = _app(extractor=_no_extractor())
+        raise fail(error.message) from error
+    app = load_app(extractor=NoExtractor())
     # The CLI runs on the server's own data folder: its operator sees every invoice.
     invoices = services.invoices_of_month(
         chosen, address, Viewer(everyone=True), repository=app.repository, timezone=app.settings.tz
@@ -129,26 +122,25 @@ def export_month(
         typer.echo(f"{len(invoices)} invoice(s) written to {output}", err=True)
 
 
-def write_previews(app: LocalBillify, month: str | None, path: Path, email: str | None) -> None:
-    """``billify report --preview``: the reports as HTML files (chart inline), nothing sent.
-    One user's goes to ``path``; with several, ``path`` gets each user's address appended."""
-    try:
-        chosen = Month.parse(month) if month else app.last_month()
-        address = validate_email_address(email) if email else None
-    except (ValueError, UploadRejected) as error:
-        typer.echo(f"error: {getattr(error, 'message', error)}", err=True)
-        raise typer.Exit(2) from error
-    reports = services.preview_monthly_reports(
-        chosen, repository=app.repository, timezone=app.settings.tz, email=address
-    )
-    if not reports:
-        typer.echo(f"{chosen}: no invoices received, no report", err=True)
-        raise typer.Exit(1)
-    for report in reports:
-        target = path
-        if len(reports) > 1:
-            safe = re.sub(r"[^A-Za-z0-9@._-]", "_", report.to.email)
-            target = path.with_name(f"{path.stem}-{safe}{path.suffix or '.html'}")
-        target.write_text(notifications.preview_html(report), encoding="utf-8")
-        attached = ", ".join(a.filename for a in report.attachments if not a.content_id)
-        typer.echo(f"{target}: {report.subject} (attached: {attached or 'nothing'})")
+@commands.command("dead-letters")
+def dead_letters(
+    retry: Annotated[bool, typer.Option("--retry", help="Re-queue them")] = False,
+    ids: Annotated[
+        list[int] | None, typer.Option("--id", help="Only this dead letter (repeatable)")
+    ] = None,
+) -> None:
+    """List messages that failed every attempt, or re-queue them with --retry."""
+    app = load_app(extractor=NoExtractor())
+    if retry:
+        count = app.queue.retry_dead_letters(ids or None)
+        typer.echo(f"re-queued {count} message(s)")
+        return
+    letters = [d for d in app.queue.dead_letters() if not ids or d.id in ids]
+    if not letters:
+        typer.echo("no dead letters")
+    for letter in letters:
+        failed = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(letter.failed_at))
+        typer.echo(
+            f"{letter.id}\t{failed}Z\tattempts={letter.attempts}\t"
+            f"invoice={letter.body.get('invoice_id')}\t{letter.last_error}"
+        )

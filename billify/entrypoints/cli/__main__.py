@@ -1,0 +1,5 @@
+"""``python -m billify.entrypoints.cli``."""
+
+from billify.entrypoints.cli import main
+
+main()
