@@ -65,9 +65,11 @@ from billify.services import NotCorrectable, correct_invoice
 
 log = logging.getLogger(__name__)
 
-# Reached without a key even when API keys are configured.
+# Reached without a key even when API keys are configured: the page, its files, sign-in.
+_PUBLIC_PREFIXES = ("/static/",)
 _PUBLIC_PATHS = frozenset(
     {
+        "/",
         "/health",
         "/confirm",
         "/docs",
@@ -189,7 +191,8 @@ def create_app(
         viewer: Viewer | None = Viewer(everyone=True) if open_mode else None
         presented = request.headers.get(API_KEY_HEADER)
         cookie = request.cookies.get(SESSION_COOKIE)
-        public = request.url.path in _PUBLIC_PATHS
+        path = request.url.path
+        public = path in _PUBLIC_PATHS or path.startswith(_PUBLIC_PREFIXES)
         if presented and keys.enabled:
             caller = keys.identify(presented)
             if caller is None and not public:
@@ -206,7 +209,7 @@ def create_app(
         if viewer is None and keys.enabled and not public and not sessions_on:
             # Keys without sign-in: nothing but the public paths is read without a key.
             return error_answer(401, "unauthorized", f"a valid {API_KEY_HEADER} header is required")
-        if viewer is None and keys.enabled and request.url.path == "/upload-invoice":
+        if viewer is None and keys.enabled and path == "/upload-invoice":
             return error_answer(
                 401, "unauthorized", f"sign in or send a valid {API_KEY_HEADER} header"
             )

@@ -15,12 +15,9 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import Response
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pydantic import BaseModel
-from starlette.applications import Starlette
-from starlette.datastructures import MutableHeaders
 from starlette.responses import FileResponse
-from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from billify import services
 from billify.bootstrap import Billify
@@ -83,8 +80,18 @@ class InvoiceList(BaseModel):
 
 
 def register(api: FastAPI, app: Billify) -> None:
-    """Add the page and its routes to the API (called once, at the end of ``create_app``)."""
-    api.add_middleware(PublicPage)
+    """Add the page and its routes to the API (called once, at the end of ``create_app``).
+    The page and its files are public paths of the API's guard: the page is static, and all it
+    shows comes from API calls that carry the user's session or key."""
+    api.mount("/static", PageFiles(packages=[STATIC_PACKAGE]), name="static")
+
+    @api.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(
+            _static_dir() + "/index.html",
+            media_type="text/html",
+            headers={"Cache-Control": "no-cache", **_PAGE_HEADERS},
+        )
 
     @api.get(
         "/invoices",
@@ -207,39 +214,14 @@ def _first_page(document: bytes) -> Image.Image | None:
         pdf.close()
 
 
-class PublicPage:
-    """Serves ``/`` and ``/static/...`` (GET and HEAD) ahead of the API's key check: the page is
-    static and public; everything it shows comes from API calls that carry the user's key."""
+class PageFiles(StaticFiles):
+    """The page's files (``/static/...``), with the page's security headers."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        static = StaticFiles(packages=[STATIC_PACKAGE])
-        self.page = Starlette(
-            routes=[Route("/", self.index, methods=["GET", "HEAD"]), Mount("/static", static)]
-        )
-
-    async def index(self, _: Any) -> FileResponse:
-        index = _static_dir() + "/index.html"
-        return FileResponse(index, media_type="text/html", headers={"Cache-Control": "no-cache"})
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if (
-            scope["type"] != "http"
-            or scope.get("method") not in ("GET", "HEAD")
-            or not (path == "/" or path.startswith("/static/"))
-        ):
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in _PAGE_HEADERS.items():
-                    headers.setdefault(name, value)
-            await send(message)
-
-        await self.page(scope, receive, with_headers)
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        for name, value in _PAGE_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
 
 
 def _static_dir() -> str:

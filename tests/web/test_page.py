@@ -108,7 +108,7 @@ class Outbox:
         self.folder = folder
         self.seen: set[str] = set()
 
-    def next_to(self, address: str, subject: str) -> EmailMessage:
+    def next_to(self, address: str, subject: str, timeout: float = 10) -> EmailMessage:
         found: list[EmailMessage] = []
 
         def arrived() -> bool:
@@ -123,7 +123,7 @@ class Outbox:
                     return True
             return False
 
-        wait_for(arrived, 10, f"an email to {address} about {subject!r}")
+        wait_for(arrived, timeout, f"an email to {address} about {subject!r}")
         return found[0]
 
     def sign_in_link(self, address: str) -> str:
@@ -575,7 +575,7 @@ def test_an_invoice_sent_to_the_address_on_the_page_is_answered_in_its_thread(
                 smtp.sendmail(ANA, [first], raw)
             smtp.sendmail(ANA, [address], raw)
 
-        reply = outbox.next_to(ANA, "Re: Fwd: bookshop receipt")
+        reply = outbox.next_to(ANA, "Re: Fwd: bookshop receipt", WAIT / 1000)  # after the OCR
         assert reply["In-Reply-To"] == "<fwd-1@mail.example>"
         body = reply.get_body(preferencelist=("plain",))
         assert body is not None and "9.00" in body.get_content()
