@@ -243,23 +243,34 @@ def build_extractor(ocr_threads: int | None = None) -> Extractor:
     return BundledExtractor(OcrSettings(threads=ocr_threads))
 
 
-def build_local(settings: Settings | None = None, **overrides: Any) -> LocalBillify:
-    """Wire the embedded default. ``overrides`` replace adapters (tests pass fakes this way)."""
+def build_local(
+    settings: Settings | None = None,
+    *,
+    blobs: BlobStore | None = None,
+    queue: SqliteQueue | None = None,
+    reports: SqliteQueue | None = None,
+    repository: InvoiceRepository | None = None,
+    mailer: Mailer | None = None,
+    extractor: Extractor | None = None,
+    clock: Clock | None = None,
+    access: AccessStore | None = None,
+    inbox_store: InboxStore | None = None,
+) -> LocalBillify:
+    """Wire the embedded default. An adapter given replaces the configured one (tests pass
+    fakes this way); a misspelt name is a TypeError, never the real OCR loaded by surprise."""
     settings = settings or Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    database, busy = settings.database_path, settings.db_busy_timeout
     components: dict[str, Any] = {
-        "blobs": overrides.get("blobs") or FileBlobStore(settings.blob_dir),
-        "queue": overrides.get("queue") or local_queue(settings, settings.queue_path),
-        "reports": overrides.get("reports") or local_queue(settings, settings.report_queue_path),
-        "repository": overrides.get("repository")
-        or SqliteInvoiceRepository(settings.database_path, settings.db_busy_timeout),
-        "mailer": overrides.get("mailer") or build_mailer(settings),
-        "extractor": overrides.get("extractor") or build_extractor(settings.ocr_threads),
-        "clock": overrides.get("clock") or SystemClock(),
-        "access": overrides.get("access")
-        or SqliteAccessStore(settings.database_path, settings.db_busy_timeout),
-        "inbox_store": overrides.get("inbox_store")
-        or SqliteInboxStore(settings.database_path, settings.db_busy_timeout),
+        "blobs": blobs or FileBlobStore(settings.blob_dir),
+        "queue": queue or local_queue(settings, settings.queue_path),
+        "reports": reports or local_queue(settings, settings.report_queue_path),
+        "repository": repository or SqliteInvoiceRepository(database, busy),
+        "mailer": mailer or build_mailer(settings),
+        "extractor": extractor or build_extractor(settings.ocr_threads),
+        "clock": clock or SystemClock(),
+        "access": access or SqliteAccessStore(database, busy),
+        "inbox_store": inbox_store or SqliteInboxStore(database, busy),
         "documents": Documents(),
         "links": ActionLinks(
             settings.secret_key.get_secret_value().encode()
@@ -305,8 +316,22 @@ def build_aws_extractor(settings: AwsSettings) -> Extractor:
     return DocumentPipeline(Documents(), TextractOcr())
 
 
-def build_aws(settings: AwsSettings | None = None, **overrides: Any) -> Billify:
-    """Wire the AWS adapters (Lambda). ``overrides`` replace adapters, as in ``build_local``.
+def build_aws(
+    settings: AwsSettings | None = None,
+    *,
+    blobs: BlobStore | None = None,
+    queue: InvoiceQueue | None = None,
+    reports: ReportQueue | None = None,
+    repository: InvoiceRepository | None = None,
+    mailer: Mailer | None = None,
+    extractor: Extractor | None = None,
+    clock: Clock | None = None,
+    access: AccessStore | None = None,
+    inbox_store: InboxStore | None = None,
+    direct_uploads: DirectUploads | None = None,
+) -> Billify:
+    """Wire the AWS adapters (Lambda). An adapter given replaces the configured one, as in
+    ``build_local``.
     boto3 is imported here only when called, so the local mode never needs it."""
     from billify.adapters.aws.direct_upload import S3DirectUploads
     from billify.adapters.aws.dynamo_access import DynamoAccessStore
@@ -318,23 +343,23 @@ def build_aws(settings: AwsSettings | None = None, **overrides: Any) -> Billify:
 
     settings = settings or AwsSettings()  # fields come from the environment
     components: dict[str, Any] = {
-        "blobs": overrides.get("blobs") or S3BlobStore(settings.bucket),
-        "queue": overrides.get("queue") or SqsQueue(settings.queue_url),
-        "reports": overrides.get("reports") or SqsReportQueue(settings.report_queue_url),
-        "repository": overrides.get("repository")
+        "blobs": blobs or S3BlobStore(settings.bucket),
+        "queue": queue or SqsQueue(settings.queue_url),
+        "reports": reports or SqsReportQueue(settings.report_queue_url),
+        "repository": repository
         or DynamoInvoiceRepository(settings.table, month_shards=settings.month_shards),
-        "mailer": overrides.get("mailer")
+        "mailer": mailer
         or SesMailer(
             settings.mail_from,
             configuration_set=settings.ses_configuration_set,
             max_send_rate=settings.ses_max_send_rate,
         ),
-        "extractor": overrides.get("extractor") or build_aws_extractor(settings),
-        "clock": overrides.get("clock") or SystemClock(),
-        "access": overrides.get("access") or DynamoAccessStore(settings.table),
-        "inbox_store": overrides.get("inbox_store") or DynamoInboxStore(settings.table),
+        "extractor": extractor or build_aws_extractor(settings),
+        "clock": clock or SystemClock(),
+        "access": access or DynamoAccessStore(settings.table),
+        "inbox_store": inbox_store or DynamoInboxStore(settings.table),
         "documents": Documents(),
-        "direct_uploads": overrides.get("direct_uploads") or S3DirectUploads(settings.bucket),
+        "direct_uploads": direct_uploads or S3DirectUploads(settings.bucket),
         "links": ActionLinks(settings.secret_key.get_secret_value().encode()),
     }
     components["intake"] = RecordThenQueue(components["repository"], components["queue"])

@@ -4,13 +4,13 @@ wired from them, and logging."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import typer
 from pydantic import ValidationError
 
 from billify.bootstrap import LocalBillify, build_local
 from billify.config import Settings, describe_invalid
+from billify.ports import Extractor
 
 
 def load_settings() -> Settings:
@@ -21,8 +21,10 @@ def load_settings() -> Settings:
         raise typer.Exit(2) from error
 
 
-def load_app(**overrides: Any) -> LocalBillify:
-    return build_local(load_settings(), **overrides)
+def load_app(extractor: Extractor | None = None) -> LocalBillify:
+    """The app of the settings; ``extractor``: for commands that never read a document
+    (``NoExtractor``), so the OCR engine is not loaded."""
+    return build_local(load_settings(), extractor=extractor)
 
 
 def configure_logging(verbose: bool = False) -> None:
