@@ -261,6 +261,11 @@ class Clock(Protocol):
         """Timezone-aware current time."""
 
 
+class StorageBusy(RuntimeError):
+    """A store cannot take the write now (SQLite locked by another process past its busy
+    timeout): nothing was written; the caller may retry shortly (HTTP answers 503)."""
+
+
 class DuplicateUpload(RuntimeError):
     """The same file from the same person is being recorded by another upload at this very
     moment (raised by a repository that detects it atomically, DynamoDB's transaction). The

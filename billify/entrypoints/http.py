@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import math
-import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
@@ -60,7 +59,7 @@ from billify.entrypoints.api_schema import (
     error_responses,
     signed_in,
 )
-from billify.ports import DuplicateUpload
+from billify.ports import DuplicateUpload, StorageBusy
 from billify.services import NotCorrectable, correct_invoice
 
 log = logging.getLogger(__name__)
@@ -577,8 +576,8 @@ def _add_error_handlers(api: FastAPI) -> None:
         detail = "sign in first (POST /auth/sign-in), or send an x-api-key header"
         return error_answer(401, "unauthorized", detail)
 
-    @api.exception_handler(sqlite3.OperationalError)
-    async def busy(_: Request, error: sqlite3.OperationalError) -> JSONResponse:
+    @api.exception_handler(StorageBusy)
+    async def busy(_: Request, error: StorageBusy) -> JSONResponse:
         # The database stayed locked past the busy timeout: ask the client to retry.
         log.warning("database unavailable: %s", error)
         return error_answer(503, "unavailable", "storage is busy, retry shortly")

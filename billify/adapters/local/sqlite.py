@@ -13,7 +13,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from billify.ports import StorageBusy
+
 BUSY_TIMEOUT_SECONDS = 15.0
+
+
+def _locked(error: BaseException) -> bool:
+    message = str(error).lower()
+    return isinstance(error, sqlite3.OperationalError) and (
+        "locked" in message or "busy" in message
+    )
+
+
+@contextmanager
+def _busy_as_storage_busy() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.OperationalError as error:
+        if _locked(error):
+            raise StorageBusy(str(error)) from error
+        raise
 
 
 def utc_text(moment: dt.datetime) -> str:
@@ -45,15 +64,20 @@ class SqliteDatabase:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE: take the write lock up front so read-then-write cannot race."""
+        """BEGIN IMMEDIATE: take the write lock up front so read-then-write cannot race. A
+        lock held by another process past the busy timeout is ``StorageBusy``."""
         connection = self.connection()
-        connection.execute("BEGIN IMMEDIATE")
+        with _busy_as_storage_busy():
+            connection.execute("BEGIN IMMEDIATE")
         try:
             yield connection
-        except BaseException:
+        except BaseException as error:
             connection.execute("ROLLBACK")
+            if _locked(error):
+                raise StorageBusy(str(error)) from error
             raise
-        connection.execute("COMMIT")
+        with _busy_as_storage_busy():
+            connection.execute("COMMIT")
 
     def close(self) -> None:
         connection = getattr(self._local, "connection", None)
