@@ -148,6 +148,17 @@ class Billify:
     ) -> Invoice | None:
         return services.mark_failed(invoice_id, reason, self.processing, thread)
 
+    def give_up(self, body: dict[str, Any], why: str) -> None:
+        """The last delivery of an invoice's message failed too (local dead letter, or SQS's
+        last receive): record why and tell the user, in the message's thread. Never raises:
+        the message stays a dead letter, and retrying it from there finishes the job."""
+        invoice_id = str(body.get("invoice_id", ""))
+        thread = InvoiceMessage.from_json(body).thread if "blob_key" in body else None
+        try:
+            self.mark_failed(invoice_id, f"gave up after {why}", thread)
+        except Exception:
+            log.exception("could not mark invoice %s as failed", invoice_id)
+
     @property
     def reporting(self) -> services.Reporting:
         return services.Reporting(
@@ -163,7 +174,7 @@ class Billify:
 
     def last_month(self) -> Month:
         """The month before the current one, in the configured time zone."""
-        return Month.containing(self.clock.now(), self.settings.tz).previous()
+        return Month.before(self.clock.now(), self.settings.tz)
 
     def queue_monthly_reports(self, month: Month) -> int:
         return services.queue_monthly_reports(
@@ -200,12 +211,7 @@ class LocalBillify(Billify):
     reports: SqliteQueue
 
     def handle_dead_letter(self, body: dict[str, Any], error: str) -> None:
-        invoice_id = str(body.get("invoice_id", ""))
-        thread = InvoiceMessage.from_json(body).thread if "blob_key" in body else None
-        try:
-            self.mark_failed(invoice_id, f"gave up after repeated failures: {error}", thread)
-        except Exception:  # the dead letter is kept; retrying it from there finishes the job
-            log.exception("could not mark dead-lettered invoice %s as failed", invoice_id)
+        self.give_up(body, f"repeated failures: {error}")
 
     def handle_dead_report(self, body: dict[str, Any], error: str) -> None:
         # Its claim was released when sending failed: the next monthly run (at the next start

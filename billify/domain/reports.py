@@ -36,6 +36,12 @@ class Month:
         local = moment.astimezone(tz)
         return cls(local.year, local.month)
 
+    @classmethod
+    def before(cls, moment: dt.datetime, tz: ZoneInfo) -> Month:
+        """The month before the one ``moment`` falls in (in ``tz``): what a monthly run on
+        the 1st reports."""
+        return cls.containing(moment, tz).previous()
+
     def previous(self) -> Month:
         return Month(self.year - 1, 12) if self.month == 1 else Month(self.year, self.month - 1)
 

@@ -337,17 +337,9 @@ def _process_record(record: SQSRecord) -> None:
         raise  # another copy is being processed now: retried once it is done
     except Exception as error:
         attempts = int(record.attributes.approximate_receive_count or 1)
-        if attempts >= current.settings.max_receive_count:
-            _give_up(current.app, message.invoice_id, attempts, error)
+        if attempts >= current.settings.max_receive_count:  # the message goes to the DLQ
+            current.app.give_up(message.to_json(), f"{attempts} attempts: {error}")
         raise
-
-
-def _give_up(app: Billify, invoice_id: str, attempts: int, error: Exception) -> None:
-    """The last delivery failed too: tell the user (the message still goes to the DLQ)."""
-    try:
-        app.mark_failed(invoice_id, f"gave up after {attempts} attempts: {error}")
-    except Exception:
-        log.exception("could not mark invoice %s as failed", invoice_id)
 
 
 # -- EventBridge Scheduler: monthly reports ------------------------------------------------------
@@ -401,4 +393,4 @@ def _month_of(event: dict[str, Any], current: Runtime) -> Month:
             moment = moment.replace(tzinfo=dt.UTC)
     else:
         moment = current.app.clock.now()
-    return Month.containing(moment, current.settings.tz).previous()
+    return Month.before(moment, current.settings.tz)
