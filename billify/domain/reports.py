@@ -63,6 +63,16 @@ class Month:
         return f"{self.year:04d}-{self.month:02d}"
 
 
+def counts(invoice: Invoice) -> bool:
+    """Whether the invoice counts in totals: processed (read and trusted, or confirmed by its
+    owner), with a total, and not a likely duplicate of another."""
+    return (
+        invoice.status == InvoiceStatus.PROCESSED
+        and invoice.total is not None
+        and not invoice.duplicate_of
+    )
+
+
 @dataclass(frozen=True)
 class Spending:
     """What one user's invoices add up to over a period."""
@@ -73,11 +83,7 @@ class Spending:
     @property
     def counted(self) -> tuple[Invoice, ...]:
         """Invoices whose total is trusted (processed, with a total), likely duplicates aside."""
-        return tuple(
-            i
-            for i in self.invoices
-            if i.status == InvoiceStatus.PROCESSED and i.total is not None and not i.duplicate_of
-        )
+        return tuple(i for i in self.invoices if counts(i))
 
     @property
     def duplicates(self) -> tuple[Invoice, ...]:

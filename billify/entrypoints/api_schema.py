@@ -10,9 +10,11 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyCookie, APIKeyHeader
 from pydantic import BaseModel, Field
 
+from billify.domain import export
 from billify.domain.auth import Viewer
 from billify.domain.corrections import CORRECTABLE_FIELDS
 from billify.domain.models import Invoice, InvoiceStatus
+from billify.domain.reports import counts
 
 API_KEY_HEADER = "x-api-key"
 SESSION_COOKIE = "billify_session"
@@ -108,69 +110,56 @@ class EvidenceOut(BaseModel):
     box: list[float] | None  # (x0, y0, x1, y1) as fractions of the page, y downwards
 
 
-class InvoiceOut(BaseModel):
+class InvoiceRow(BaseModel):
+    """One invoice in a list: ``export.record``'s shape (the CSV's columns, confidences and
+    where each field was read)."""
+
     id: str
-    status: InvoiceStatus
-    name: str
-    email: str
     received_at: str
-    processed_at: str | None
-    notified: bool
+    status: InvoiceStatus
+    counted: bool  # in the totals (processed, with a total, not a likely duplicate)
+    date: str | None
+    vendor: str | None
     total: str | None
+    currency: str | None
     subtotal: str | None
     tax: str | None
-    amount_due: str | None
-    currency: str | None
-    vendor: str | None
-    vendor_address: str | None
-    date: str | None
     invoice_number: str | None
-    line_items: list[LineItemOut]
+    user_edited: list[str]
+    duplicate_of: str | None
+    original_filename: str | None
+    name: str
+    email: str
     confidence: dict[str, float]
     evidence: dict[str, EvidenceOut] = {}  # where each field was read
+    error: str | None = None
+
+
+class InvoiceOut(InvoiceRow):
+    """One invoice, whole: its row, and what only its own page shows."""
+
+    processed_at: str | None
+    notified: bool
+    amount_due: str | None
+    vendor_address: str | None
+    line_items: list[LineItemOut]
     source: str | None
-    error: str | None
-    duplicate_of: str | None
     media_type: str
     file_size: int
-    original_filename: str | None
-    user_edited: list[str] = []
 
     @classmethod
     def of(cls, invoice: Invoice) -> InvoiceOut:
-        fields: dict[str, Any] = dict.fromkeys(
-            (
-                "total",
-                "subtotal",
-                "tax",
-                "amount_due",
-                "currency",
-                "vendor",
-                "vendor_address",
-                "date",
-                "invoice_number",
-                "source",
-            ),
-        )
-        fields.update(line_items=[], confidence={}, evidence={})
-        if invoice.extraction:
-            extracted = invoice.extraction.to_json()
-            fields.update({k: extracted[k] for k in fields})
+        extracted = invoice.extraction.to_json() if invoice.extraction else {}
         return cls(
-            id=invoice.id,
-            status=invoice.status,
-            name=invoice.uploader.name,
-            email=invoice.uploader.email,
-            received_at=invoice.received_at.isoformat(),
+            **export.record(invoice, counts(invoice)),
             processed_at=invoice.processed_at.isoformat() if invoice.processed_at else None,
             notified=invoice.notice_sent_at is not None,
-            error=invoice.error,
-            duplicate_of=invoice.duplicate_of,
+            amount_due=extracted.get("amount_due"),
+            vendor_address=extracted.get("vendor_address"),
+            line_items=extracted.get("line_items", []),
+            source=extracted.get("source"),
             media_type=invoice.media_type,
             file_size=invoice.file_size,
-            original_filename=invoice.original_filename,
-            user_edited=sorted(invoice.extraction.user_edited) if invoice.extraction else [],
-            **fields,
         )
 
 
@@ -195,3 +184,10 @@ def error_answer(status: int, code: str, detail: str, field: str | None = None) 
     body = ErrorBody(error=code, detail=detail, field=field).model_dump(exclude_none=True)
     headers = {"Retry-After": "5"} if status == 503 else None
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+class InvoiceList(BaseModel):
+    month: str
+    count: int
+    totals: dict[str, str]
+    invoices: list[InvoiceRow]

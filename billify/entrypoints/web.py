@@ -14,7 +14,6 @@ from typing import Any, Literal
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import Response
 from PIL import Image, ImageOps, UnidentifiedImageError
-from pydantic import BaseModel
 from starlette.responses import FileResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
@@ -23,12 +22,11 @@ from billify import services
 from billify.bootstrap import Billify
 from billify.domain import export
 from billify.domain.auth import Viewer
-from billify.domain.models import InvoiceStatus
 from billify.domain.reports import Month
 from billify.domain.uploads import UploadRejected, validate_email_address
 from billify.entrypoints.api_schema import (
     SIGNED_IN,
-    EvidenceOut,
+    InvoiceList,
     error_answer,
     error_responses,
     signed_in,
@@ -48,35 +46,6 @@ _PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
-
-
-class InvoiceRow(BaseModel):
-    id: str
-    received_at: str
-    status: InvoiceStatus
-    counted: bool
-    date: str | None
-    vendor: str | None
-    total: str | None
-    currency: str | None
-    subtotal: str | None
-    tax: str | None
-    invoice_number: str | None
-    user_edited: list[str]
-    duplicate_of: str | None
-    original_filename: str | None
-    name: str
-    email: str
-    confidence: dict[str, float]
-    evidence: dict[str, EvidenceOut] = {}
-    error: str | None = None
-
-
-class InvoiceList(BaseModel):
-    month: str
-    count: int
-    totals: dict[str, str]
-    invoices: list[InvoiceRow]
 
 
 def register(api: FastAPI, app: Billify) -> None:
