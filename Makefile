@@ -34,11 +34,23 @@ bench: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/python bench/eval_extraction.py
 
-$(STAMP): pyproject.toml
+# Every dependency, direct and transitive, at the version and hashes of requirements.lock (so a
+# fresh machine installs what CI tested); then Billify itself, without resolving anything more.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Refresh requirements.lock from pyproject.toml's pins (runtime and dev), for Python 3.11 and
+# 3.12 (Lambda) alike, with hashes. Run after changing a dependency; commit both files.
+.PHONY: lock
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv==0.13.8
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
+		--python-version 3.11 --custom-compile-command "make lock" -o requirements.lock
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache
