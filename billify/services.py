@@ -310,12 +310,7 @@ HELD_NOTICE_WINDOW = dt.timedelta(days=90)
 
 def mark_not_duplicate(invoice_id: str, repository: InvoiceRepository) -> Invoice | None:
     """The user says a likely duplicate is a separate expense: count it from now on."""
-    invoice = repository.get(invoice_id)
-    if invoice is None or invoice.duplicate_of is None:
-        return invoice
-    invoice = invoice.with_changes(duplicate_of=None)
-    repository.save(invoice)
-    return invoice
+    return change_invoice(invoice_id, repository, not_duplicate=True)
 
 
 def _month_to_date(invoice: Invoice, month: Month, deps: Processing) -> Spending:
@@ -575,22 +570,43 @@ def correct_invoice(
     repository: InvoiceRepository,
     review: ReviewThresholds = ReviewThresholds(),
 ) -> Invoice | None:
-    """The user fixes fields read wrongly: each is stored with confidence 1.0 and marked
-    user-edited, and used by the totals and reports from then on. Once the total and the vendor
-    are both trusted (read with confidence or corrected), a ``needs_review`` (or unreadable)
-    invoice becomes ``processed``. Raises ``InvalidCorrection`` for a bad value and
-    ``NotCorrectable`` while the invoice is queued or being read."""
+    """The user fixes fields read wrongly (see ``change_invoice``)."""
+    return change_invoice(invoice_id, repository, corrections=changes, review=review)
+
+
+def change_invoice(
+    invoice_id: str,
+    repository: InvoiceRepository,
+    *,
+    corrections: dict[str, str] | None = None,
+    not_duplicate: bool = False,
+    review: ReviewThresholds = ReviewThresholds(),
+) -> Invoice | None:
+    """The owner's change to an invoice, checked whole and saved in one write (nothing is
+    saved when any part is refused).
+
+    ``corrections`` fix fields read wrongly: each is stored with confidence 1.0 and marked
+    user-edited, and used by the totals and reports from then on. Once the total and the
+    vendor are both trusted (read with confidence or corrected), a ``needs_review`` (or
+    unreadable) invoice becomes ``processed``. Raises ``InvalidCorrection`` for a bad value and
+    ``NotCorrectable`` while the invoice is queued or being read. ``not_duplicate``: a likely
+    duplicate is a separate expense, counted from now on."""
     invoice = repository.get(invoice_id)
-    if invoice is None or not changes:
-        return invoice
-    if invoice.status in (InvoiceStatus.QUEUED, InvoiceStatus.PROCESSING):
-        raise NotCorrectable("the invoice is still being read; try again in a moment")
-    extraction = apply_corrections(invoice.extraction, changes)
-    status = _corrected_status(invoice.status, extraction, review)
-    error = invoice.error if status == InvoiceStatus.FAILED else None
-    corrected = invoice.with_changes(extraction=extraction, status=status, error=error)
-    repository.save(corrected)
-    return corrected
+    if invoice is None:
+        return None
+    changed = invoice
+    if corrections:
+        if invoice.status in (InvoiceStatus.QUEUED, InvoiceStatus.PROCESSING):
+            raise NotCorrectable("the invoice is still being read; try again in a moment")
+        extraction = apply_corrections(invoice.extraction, corrections)
+        status = _corrected_status(invoice.status, extraction, review)
+        error = invoice.error if status == InvoiceStatus.FAILED else None
+        changed = changed.with_changes(extraction=extraction, status=status, error=error)
+    if not_duplicate and changed.duplicate_of is not None:
+        changed = changed.with_changes(duplicate_of=None)
+    if changed != invoice:
+        repository.save(changed)
+    return changed
 
 
 def _corrected_status(

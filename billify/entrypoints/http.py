@@ -60,7 +60,7 @@ from billify.entrypoints.api_schema import (
     signed_in,
 )
 from billify.ports import DuplicateUpload, StorageBusy
-from billify.services import NotCorrectable, correct_invoice
+from billify.services import NotCorrectable
 
 log = logging.getLogger(__name__)
 
@@ -298,16 +298,19 @@ def create_app(
         invoice = services.visible_invoice(invoice_id, viewer, app.repository)
         if invoice is None:
             return _not_found()
-        if change.not_duplicate:
-            invoice = app.mark_not_duplicate(invoice_id) or invoice
         try:
-            corrections = change.corrections()
-            corrected = correct_invoice(invoice_id, corrections, app.repository, app.review)
+            changed = services.change_invoice(
+                invoice_id,
+                app.repository,
+                corrections=change.corrections(),
+                not_duplicate=bool(change.not_duplicate),
+                review=app.review,
+            )
         except InvalidCorrection as error:
             return error_answer(400, "invalid_change", error.message, error.field)
         except NotCorrectable as error:
             return error_answer(409, "not_ready", str(error))
-        return InvoiceOut.of(corrected or invoice)
+        return InvoiceOut.of(changed or invoice)
 
     @api.delete(
         "/invoices/{invoice_id}",

@@ -152,3 +152,23 @@ def test_patch_clears_a_likely_duplicate(client: TestClient, app: Billify) -> No
     response = client.patch(f"/invoices/{second}", json={"not_duplicate": True})
     assert response.status_code == 200 and response.json()["duplicate_of"] is None
     assert client.patch("/invoices/missing", json={"not_duplicate": True}).status_code == 404
+
+
+def test_a_patch_refused_in_part_changes_nothing(client: TestClient, app: Billify) -> None:
+    from billify.domain.models import InvoiceStatus
+
+    first = client.post(
+        "/upload-invoice", data=FORM, files={"file": ("a.png", png_bytes(8, 8), "image/png")}
+    ).json()["id"]
+    second = client.post(
+        "/upload-invoice", data=FORM, files={"file": ("b.png", png_bytes(9, 9), "image/png")}
+    ).json()["id"]
+    assert isinstance(app.repository, FakeRepository)
+    stored = app.repository.invoices[second]
+    app.repository.save(stored.with_changes(duplicate_of=first, status=InvoiceStatus.PROCESSED))
+    both = {"not_duplicate": True, "total": "twelve"}
+    response = client.patch(f"/invoices/{second}", json=both)
+    assert response.status_code == 400 and response.json()["field"] == "total"
+    assert client.get(f"/invoices/{second}").json()["duplicate_of"] == first  # not half done
+    fixed = client.patch(f"/invoices/{second}", json={**both, "total": "12.50"}).json()
+    assert fixed["duplicate_of"] is None and fixed["total"] == "12.50"
