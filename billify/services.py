@@ -77,7 +77,12 @@ def submit_invoice(
     if documents is not None:
         _refuse_locked(upload, documents)
     existing = repository.find_by_hash(upload.email, upload.file_hash)
-    if existing is not None and existing.owner == owner:
+    if existing is not None and existing.owner != owner:
+        # One record per person and file: another key's copy is not this caller's to see.
+        raise UploadRejected(
+            "file", "this file was already uploaded for this address with another API key", 409
+        )
+    if existing is not None:
         if existing.status == InvoiceStatus.QUEUED and clock.now() - existing.received_at > STALE:
             # Recorded but, by a crash before its message was queued, maybe never queued:
             # queue it again (processing is idempotent, so a second message is harmless).

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,12 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared data set not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture
+def no_billify_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """None of the caller's ``BILLIFY_*`` variables (pydantic-settings reads them in any case):
+    ``Settings()`` sees its defaults and what the test sets itself. Autouse in tests/unit."""
+    for name in list(os.environ):
+        if name.upper().startswith("BILLIFY_"):
+            monkeypatch.delenv(name)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -20,6 +22,7 @@ from billify.ports import (
     AccessStore,
     BlobStore,
     Clock,
+    DuplicateUpload,
     Extractor,
     InboxStore,
     InvoiceMessage,
@@ -53,7 +56,8 @@ class FakeQueue:
     def enqueue(self, message: InvoiceMessage) -> None:
         if self.fail:
             raise ConnectionError("queue unavailable")
-        self.messages.append(message)
+        # Kept as it travels (JSON), so a field the message does not carry is lost here too.
+        self.messages.append(InvoiceMessage.from_json(json.loads(json.dumps(message.to_json()))))
 
 
 class FakeReportQueue:
@@ -82,17 +86,20 @@ class FakeRepository:
         self.report_claims: dict[tuple[str, str], dt.datetime] = {}
         self.confirmed: set[str] = set()
         self.pending_confirmations: dict[str, str] = {}  # token hash -> email
+        self._claims_lock = threading.Lock()
 
     def add(self, invoice: Invoice) -> None:
         assert invoice.id not in self.invoices
+        if self.find_by_hash(invoice.uploader.email, invoice.file_hash) is not None:
+            raise DuplicateUpload(f"{invoice.uploader.email} has {invoice.file_hash} recorded")
         self.invoices[invoice.id] = invoice
 
     def get(self, invoice_id: str) -> Invoice | None:
         return self.invoices.get(invoice_id)
 
     def save(self, invoice: Invoice) -> None:
-        assert invoice.id in self.invoices
-        self.invoices[invoice.id] = invoice
+        if invoice.id in self.invoices:  # like an UPDATE of a deleted row: nothing to save
+            self.invoices[invoice.id] = invoice
 
     def delete(self, invoice_id: str) -> None:
         self.invoices.pop(invoice_id, None)
@@ -124,13 +131,14 @@ class FakeRepository:
         self, month: str, emails: Sequence[str], now: dt.datetime, lease: dt.timedelta
     ) -> set[str]:
         claimed = set()
-        for email in emails:
-            key = (month, email)
-            held = self.report_claims.get(key)
-            if key in self.reports or (held is not None and held > now - lease):
-                continue
-            self.report_claims[key] = now
-            claimed.add(email)
+        with self._claims_lock:  # atomic per address, as the stores' conditional writes are
+            for email in emails:
+                key = (month, email)
+                held = self.report_claims.get(key)
+                if key in self.reports or (held is not None and held > now - lease):
+                    continue
+                self.report_claims[key] = now
+                claimed.add(email)
         return claimed
 
     def release_report(self, month: str, email: str) -> None:
@@ -143,8 +151,8 @@ class FakeRepository:
         return email in self.confirmed
 
     def request_confirmation(self, email: str, token_hash: str, now: dt.datetime) -> bool:
-        if email in self.pending_confirmations.values():
-            return False
+        if email in self.confirmed or email in self.pending_confirmations.values():
+            return False  # confirmed already, or a link is on its way: send no other
         self.pending_confirmations[token_hash] = email
         return True
 
@@ -245,6 +253,11 @@ class FakeMailer:
             raise ConnectionRefusedError("mail server down")
         if email.to.email in self.fail_for:
             raise ConnectionRefusedError(f"mailbox {email.to.email} unavailable")
+        if self.replaces_duplicates:  # as the outbox: the same key overwrites its first copy
+            same = next((n for n, e in enumerate(self.sent) if e.key == email.key), None)
+            if same is not None:
+                self.sent[same] = email
+                return
         self.sent.append(email)
 
     def send_batch(self, emails: Sequence[OutgoingEmail]) -> list[Exception | None]:
@@ -289,24 +302,29 @@ class FixedClock:
         self.current += dt.timedelta(**delta)
 
 
-def fake_app(settings: Settings, repository: FakeRepository | None = None) -> Billify:
-    """The application wired to in-memory fakes: the unit tests' bootstrap."""
-    repository = repository or FakeRepository()
-    queue = FakeQueue()
-    return Billify(
-        settings,
-        FakeBlobStore(),
-        queue,
-        repository,
-        FakeMailer(),
-        FakeExtractor(),
-        FixedClock(),
-        FakeReportQueue(),
-        RecordThenQueue(repository, queue),
-        FakeAccessStore(),
-        ActionLinks(TEST_SECRET),
-        inbox_store=FakeInboxStore(),
-    )
+def fake_app(settings: Settings, **fakes: object) -> Billify:
+    """The application wired to in-memory fakes: the tests' one bootstrap without a data folder
+    (``bootstrap.build_local`` is the one with). ``fakes`` replace parts by name, as
+    ``build_local``'s keywords do: ``fake_app(settings, repository=shared,
+    documents=Documents())``; the intake records to and queues on the repository and queue
+    that result. A misspelt name is a TypeError."""
+    from typing import Any
+
+    parts: dict[str, Any] = {
+        "blobs": FakeBlobStore(),
+        "queue": FakeQueue(),
+        "repository": FakeRepository(),
+        "mailer": FakeMailer(),
+        "extractor": FakeExtractor(),
+        "clock": FixedClock(),
+        "reports": FakeReportQueue(),
+        "access": FakeAccessStore(),
+        "links": ActionLinks(TEST_SECRET),
+        "inbox_store": FakeInboxStore(),
+        **fakes,
+    }
+    parts.setdefault("intake", RecordThenQueue(parts["repository"], parts["queue"]))
+    return Billify(settings=settings, **parts)
 
 
 TEST_SECRET = b"a test secret of at least thirty-two bytes"

@@ -49,12 +49,14 @@ def pdf(pages: int, password: str | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def truncated_receipt(shared: Path) -> bytes:
-    content = (shared / "sroie-train/images/000.jpg").read_bytes()
+def truncated_receipt(shared: Callable[[], Path]) -> bytes:
+    content = (shared() / "sroie-train/images/000.jpg").read_bytes()
     return content[: len(content) // 3]
 
 
-# (case, form, file name, content maker, expected HTTP status, final statuses if accepted)
+# (case, form, file name, content maker, expected HTTP status, final statuses if accepted). A
+# maker is handed the shared data set's folder to call if it reads from it: only those cases
+# skip without ../shared/data.
 REFUSED = [
     ("GIF named .png", OK, "x.png", lambda _: b"GIF89a\x01\x00\x01\x00", 415),
     ("zero bytes", OK, "x.png", lambda _: b"", 400),
@@ -134,21 +136,27 @@ def app(tmp_path: Path, extractor: BundledExtractor) -> LocalBillify:
     return build_local(Settings(data_dir=tmp_path), extractor=extractor, mailer=FakeMailer())
 
 
+@pytest.fixture
+def shared(request: pytest.FixtureRequest) -> Callable[[], Path]:
+    """The ``shared_data`` fixture, asked for (skipping without it) only when called."""
+    return lambda: Path(request.getfixturevalue("shared_data"))
+
+
 @pytest.mark.parametrize(
     ("case", "form", "filename", "make", "status"), REFUSED, ids=[row[0] for row in REFUSED]
 )
 def test_refused_with_a_clear_4xx(
     app: LocalBillify,
-    shared_data: Path,
+    shared: Callable[[], Path],
     case: str,
     form: dict[str, str],
     filename: str,
-    make: Callable[[Path], bytes],
+    make: Callable[[Callable[[], Path]], bytes],
     status: int,
 ) -> None:
     client = TestClient(create_app(app))
     response = client.post(
-        "/upload-invoice", data=form, files={"file": (filename, make(shared_data), "image/png")}
+        "/upload-invoice", data=form, files={"file": (filename, make(shared), "image/png")}
     )
     assert response.status_code == status, response.text
     assert response.json()["detail"]
@@ -164,18 +172,18 @@ def test_refused_with_a_clear_4xx(
 )
 def test_accepted_then_handled_safely(
     app: LocalBillify,
-    shared_data: Path,
+    shared: Callable[[], Path],
     case: str,
     form: dict[str, str],
     filename: str,
-    make: Callable[[Path], bytes],
+    make: Callable[[Callable[[], Path]], bytes],
     outcomes: set[InvoiceStatus],
 ) -> None:
     client = TestClient(create_app(app))
     response = client.post(
         "/upload-invoice",
         data=form,
-        files={"file": (filename, make(shared_data), "application/pdf")},
+        files={"file": (filename, make(shared), "application/pdf")},
     )
     assert response.status_code == 202, response.text
     invoice_id = response.json()["id"]

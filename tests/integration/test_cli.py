@@ -23,10 +23,8 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_billify_settings: None) -> Path:
     monkeypatch.setenv("BILLIFY_DATA_DIR", str(tmp_path))
-    for name in ("BILLIFY_SMTP_HOST", "BILLIFY_API_KEYS", "BILLIFY_TIMEZONE"):
-        monkeypatch.delenv(name, raising=False)
     return tmp_path
 
 

@@ -5,14 +5,15 @@ import pytest
 from billify.adapters.local.files import FileBlobStore
 
 
-def test_put_get_delete(tmp_path: Path) -> None:
+def test_a_put_leaves_the_file_only(tmp_path: Path) -> None:
+    """Written to a temporary file, then renamed over the key's: none is left behind. (What
+    every BlobStore does: test_blob_store_contract.py.)"""
     store = FileBlobStore(tmp_path)
     store.put("invoices/2026/11/abc.pdf", b"%PDF-1.4", "application/pdf")
-    assert store.get("invoices/2026/11/abc.pdf") == b"%PDF-1.4"
-    assert not list((tmp_path / "invoices/2026/11").glob(".tmp-*"))
-    store.delete("invoices/2026/11/abc.pdf")
+    store.put("invoices/2026/11/abc.pdf", b"%PDF-1.7", "application/pdf")
+    assert [p.name for p in (tmp_path / "invoices/2026/11").iterdir()] == ["abc.pdf"]
     with pytest.raises(FileNotFoundError):
-        store.get("invoices/2026/11/abc.pdf")
+        store.get("invoices/2026/11/other.pdf")
 
 
 @pytest.mark.parametrize("key", ["../escape.pdf", "/etc/passwd", "a/../../b", ""])

@@ -24,7 +24,7 @@ from tests.smtp_server import free_port
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[int, FakeRepository]]:
     repository = FakeRepository()
-    app = fake_app(Settings(data_dir=tmp_path, body_timeout=1.5), repository)
+    app = fake_app(Settings(data_dir=tmp_path, body_timeout=1.5), repository=repository)
     port = free_port()
     config = uvicorn.Config(create_app(app), host="127.0.0.1", port=port, log_level="warning")
     running = uvicorn.Server(config)

@@ -1,3 +1,7 @@
+"""What only the SQLite queue has: leases, acks, backoff, dead letters, holders, old files. The
+InvoiceQueue contract it keeps with the fake and SQS (a message queued survives reopening the
+file, and arrives as it was queued): test_queue_contract.py."""
+
 import os
 import sqlite3
 import threading
@@ -57,14 +61,6 @@ def test_unfinished_message_is_redelivered_after_the_visibility_timeout(
     assert again is not None and again.body == {"n": 1} and again.attempts == 2
     assert not queue.ack(taken)  # the stale lease cannot delete it
     assert queue.ack(again)
-
-
-def test_survives_reopening_the_file(tmp_path: Path, ticker: Ticker) -> None:
-    path = tmp_path / "q.sqlite3"
-    SqliteQueue(path, clock=ticker).send({"n": 1})
-    reopened = SqliteQueue(path, clock=ticker)
-    message = reopened.receive()
-    assert message is not None and message.body == {"n": 1}
 
 
 def test_failures_back_off_exponentially_then_dead_letter(

@@ -39,9 +39,8 @@ _URL = re.compile(r"https://billify\.example/auth/open\?[^\s\"'<>]+")
 
 @pytest.fixture
 def app(tmp_path: Path) -> Billify:
-    app = fake_app(Settings(data_dir=tmp_path, public_url=PUBLIC))
-    app.documents = Documents()  # the crop is drawn from the stored file's page
-    return app
+    # The crop is drawn from the stored file's page.
+    return fake_app(Settings(data_dir=tmp_path, public_url=PUBLIC), documents=Documents())
 
 
 def mailer(app: Billify) -> FakeMailer:

@@ -1,17 +1,15 @@
 import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from billify import services
-from billify.adapters.intake import RecordThenQueue
+from billify.config import Settings
 from billify.domain.auth import ActionLinks, Scope
 from billify.domain.extraction import parse_einvoice
 from billify.domain.models import Evidence, Extraction, InvoiceStatus, UnreadableDocument
 from billify.domain.reports import Month
-from billify.domain.review import ReviewThresholds
 from billify.domain.uploads import validate_upload
 from billify.ports import InvoiceMessage, OpenedDocument
 from tests.conftest import png_bytes
@@ -23,15 +21,14 @@ from tests.fakes import (
     FakeQueue,
     FakeRepository,
     FixedClock,
+    fake_app,
     run_reports,
 )
 from tests.unit.extraction.test_einvoice import CII
 
-UTC = ZoneInfo("UTC")
-
 
 class World:
-    """The fakes wired together, with helpers to drive the use cases."""
+    """The application over the fakes (``fake_app``), with helpers to drive the use cases."""
 
     def __init__(self) -> None:
         self.blobs = FakeBlobStore()
@@ -40,41 +37,31 @@ class World:
         self.mailer = FakeMailer()
         self.extractor = FakeExtractor()
         self.clock = FixedClock()
+        self.app = fake_app(
+            Settings(review_threshold=0.5, vendor_review_threshold=0.35),
+            blobs=self.blobs,
+            queue=self.queue,
+            repository=self.repository,
+            mailer=self.mailer,
+            extractor=self.extractor,
+            clock=self.clock,
+        )
 
     @property
     def deps(self) -> services.Processing:
-        return services.Processing(
-            self.blobs,
-            self.repository,
-            self.extractor,
-            self.mailer,
-            self.clock,
-            UTC,
-            review=ReviewThresholds(total=0.5, vendor=0.35),
-        )
+        return self.app.processing
 
     def submit(
         self, email: str = "ana@example.com", name: str = "Ana", seed: int = 8
     ) -> services.Submitted:
-        upload = validate_upload(name, email, png_bytes(seed, seed), "r.png")
-        return services.submit_invoice(
-            upload,
-            blobs=self.blobs,
-            queue=self.queue,
-            repository=self.repository,
-            intake=RecordThenQueue(self.repository, self.queue),
-            clock=self.clock,
-        )
+        return self.app.submit(validate_upload(name, email, png_bytes(seed, seed), "r.png"))
 
     def process_all(self) -> None:
         for message in list(self.queue.messages):
             services.process_invoice(message, self.deps)
 
     def report(self, month: Month) -> services.ReportRun:
-        deps = services.Reporting(
-            repository=self.repository, mailer=self.mailer, clock=self.clock, timezone=UTC
-        )
-        return run_reports(month, deps)
+        return run_reports(month, self.app.reporting)
 
 
 @pytest.fixture

@@ -313,7 +313,7 @@ def test_api_keys_keep_working_beside_sessions(tmp_path: Path) -> None:
 
 def test_signing_in_releases_notices_held_for_confirmation(tmp_path: Path) -> None:
     repository = FakeRepository()
-    app = fake_app(Settings(data_dir=tmp_path, confirm_recipients=True), repository)
+    app = fake_app(Settings(data_dir=tmp_path, confirm_recipients=True), repository=repository)
     uploaded(app, ANA)
     assert [m.key.split(":")[0] for m in sent(app).sent] == ["confirm"]
     assert isinstance(app.access, FakeAccessStore)

@@ -14,6 +14,7 @@ import pydantic_core
 
 from billify.adapters.local.sqlite import BUSY_TIMEOUT_SECONDS, SqliteDatabase, utc_text
 from billify.domain.models import Extraction, Invoice, InvoiceStatus, Uploader
+from billify.ports import DuplicateUpload
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS invoices (
@@ -215,7 +216,13 @@ class SqliteInvoiceRepository:
 
 
 def insert_invoice(db: sqlite3.Connection, invoice: Invoice) -> None:
-    """INSERT one invoice within the caller's transaction."""
+    """INSERT one invoice within the caller's transaction; ``DuplicateUpload`` when its
+    uploader has recorded the same file already (checked under the write lock)."""
+    email, file_hash = invoice.uploader.email, invoice.file_hash
+    if db.execute(
+        "SELECT 1 FROM invoices WHERE email = ? AND file_hash = ? LIMIT 1", (email, file_hash)
+    ).fetchone():
+        raise DuplicateUpload(f"{email} has recorded this file already")
     placeholders = ", ".join("?" * len(_COLUMNS.split(",")))
     db.execute(f"INSERT INTO invoices ({_COLUMNS}) VALUES ({placeholders})", _row(invoice))
 
