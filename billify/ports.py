@@ -93,7 +93,10 @@ class InvoiceIntake(Protocol):
 
 
 class InvoiceRepository(Protocol):
-    def add(self, invoice: Invoice) -> None: ...
+    def add(self, invoice: Invoice) -> None:
+        """Raises ``DuplicateUpload``, recording nothing, if an invoice of the same
+        ``uploader.email`` and ``file_hash`` is recorded already: ``find_by_hash`` names at
+        most one invoice per person and file."""
 
     def get(self, invoice_id: str) -> Invoice | None: ...
 
@@ -268,5 +271,5 @@ class StorageBusy(RuntimeError):
 
 class DuplicateUpload(RuntimeError):
     """The same file from the same person is being recorded by another upload at this very
-    moment (raised by a repository that detects it atomically, DynamoDB's transaction). The
+    moment (every repository refuses a second record of it atomically). The
     HTTP answer is 409: retried, the upload gets the first one's answer (``duplicate``)."""
