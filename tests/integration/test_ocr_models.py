@@ -1,4 +1,5 @@
-"""The Latin-only copy of the OCR recognition model: same network, fewer output classes."""
+"""The bundled OCR models: the Latin-only copy of the recognition model (same network, fewer
+output classes), and the orientation classifier run by onnxruntime from the rapidocr wheel."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
+from billify.adapters.local.ocr_engine import OrientationClassifier, bundled_model, load_engine
 from billify.adapters.local.ocr_models import keeps, latin_recognizer, prune_recognizer
+from billify.adapters.local.ocr_settings import OcrSettings
+from billify.adapters.local.orientation import line_crop, voting_lines
+from billify.adapters.local.rapid_ocr import downscale
 
 CHARACTERS = ["a", "中", "€", "b", "ab"]  # a CJK ideograph and a two-character entry go
 CLASSES = len(CHARACTERS) + 2  # CTC blank first, space last
@@ -87,3 +92,30 @@ def test_latin_copy_is_made_once_and_reused(tmp_path: Path) -> None:
     assert [p.suffix for p in made.parent.iterdir()] == [".onnx"]  # no partial file left
     _, characters = _run(made.read_bytes(), np.zeros((1, 2, 3), np.float32))
     assert characters == ["a", "€", "b"]
+
+
+@pytest.mark.parametrize("task", ["det", "rec", "cls"])
+def test_each_model_is_found_in_the_rapidocr_wheel(task: str) -> None:
+    model = bundled_model(task)
+    assert model.is_file() and model.suffix == ".onnx" and f"_{task}_" in model.name
+
+
+@pytest.mark.slow
+def test_the_classifier_tells_upside_down_lines_from_upright_ones(shared_data: Path) -> None:
+    from PIL import Image
+
+    page = Image.open(shared_data / "sroie-train" / "images" / "000.jpg").convert("RGB")
+    pixels = np.asarray(downscale(page, 1600))
+    settings = OcrSettings()
+    found = load_engine(settings)(pixels)
+    lines = voting_lines(found.boxes, settings.orientation_lines)
+    upright = [line_crop(pixels, box) for box in lines]
+    classify = OrientationClassifier(settings)
+
+    votes = classify(upright)
+    flipped = classify([np.ascontiguousarray(crop[::-1, ::-1]) for crop in upright])
+
+    assert len(lines) >= 5 and len(votes) == len(flipped) == len(lines)
+    assert sum(down for down, _ in votes) <= 1
+    assert sum(down for down, _ in flipped) >= len(lines) - 1
+    assert all(0.5 <= score <= 1.0 for _, score in votes + flipped)

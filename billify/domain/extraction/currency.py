@@ -6,6 +6,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from billify.domain.extraction.vocabulary import Term, term_pattern
+
 _CODES = (
     "EUR USD GBP MYR INR CHF SGD AUD CAD NZD HKD JPY CNY IDR THB PHP VND KRW SEK NOK DKK PLN "
     "CZK HUF RON BGN ZAR BRL MXN AED SAR ILS RUB TWD TRY"
@@ -56,9 +58,7 @@ _SHARED_SYMBOLS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 )
 _CODE_RE = re.compile(r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])")
 # ``Währung: EUR``: a code named as the document's currency outweighs any symbol.
-_CURRENCY_FIELD = re.compile(
-    r"\b(?:currency|w[äa]hrung|devise|valuta|munt|moneda)\b\W*([A-Z]{3})\b", re.IGNORECASE
-)
+_CURRENCY_FIELD = term_pattern(Term.CURRENCY, r"\b{}\b\W*([A-Z]{3})\b")
 _FIELD_WEIGHT = 5
 
 # Country hints that decide what a bare "$" (or no symbol at all) means.

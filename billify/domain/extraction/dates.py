@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
+from billify.domain.extraction.vocabulary import Term, term_pattern
+
 MIN_YEAR, MAX_YEAR = 1990, 2099
 
 _MONTH_NAMES: dict[int, tuple[str, ...]] = {
@@ -257,11 +259,7 @@ _US_STATES = (
 _US_ADDRESS = re.compile(rf",\s*(?:{'|'.join(_US_STATES.split())})\s+\d{{5}}(?:-\d{{4}})?\b")
 # Words of languages that write dates day first: a US-dollar invoice written in them is not
 # dated the US way.
-_DAY_FIRST_LANGUAGE = re.compile(
-    r"\b(?:rechnung|datum|betrag|facture|montant|factuur|bedrag|factura|fecha|fattura|"
-    r"importo|tarikh|jumlah)\b",
-    re.IGNORECASE,
-)
+_DAY_FIRST_LANGUAGE = term_pattern(Term.DAY_FIRST, r"\b{}\b")
 
 
 def month_first_locale(texts: Iterable[str], currency: str | None) -> bool:

@@ -22,27 +22,13 @@ from billify.domain.extraction.labels import Kind
 from billify.domain.extraction.lines import Row, TextLine, group_rows, x_overlap
 from billify.domain.extraction.totals import Candidate, Money, choose_money, collect_candidates
 from billify.domain.extraction.vendor import VendorWeights, find_vendor
-from billify.domain.extraction.vocabulary import is_credit_note_title
+from billify.domain.extraction.vocabulary import Term, is_credit_note_title, term_pattern
 from billify.domain.models import Evidence, Extraction, LineItem
 
-_DATE_LABEL = re.compile(
-    r"\b(?:date|dated|datum|tarikh|tgl|fecha|issued|du|vom|le|invoice\s+date|factuurdatum|"
-    r"rechnungsdatum|belegdatum|data|data\s+(?:documento|fattura)|fecha\s+(?:de\s+)?factura|"
-    r"date\s+de\s+(?:la\s+)?facture|tarikh\s+invois)\b",
-    re.IGNORECASE,
-)
-_NOT_ISSUE_DATE = re.compile(
-    r"\b(?:due|f[äa]llig|verval|[ée]ch[ée]ance|limite|expir|exp\.?|valid|until|bis|"
-    r"deliver|liefer|levering|livraison|period|periode|p[ée]riode|zeitraum|birth|check\s*-?out|"
-    r"zahlungsziel|pr[ée]l[èe]vement|payment\s+due|"
-    # the revision of a form or a standard, not of the document: ``Version 2.1 vom 24.03.2020``
-    r"version|\bstand\b|\brev\.|"
-    # since when a customer, a registration or a company exists: not the document's date
-    r"\bsince\b|depuis|\bseit\b|\bdal\b|\bdesde\b|\bsejak\b|immatricul|registered|"
-    r"eingetragen|inscrit|iscritt|gegr[üu]ndet|founded|customer\s+since|kunde\s+seit)",
-    re.IGNORECASE,
-)
-_ORDER_DATE = re.compile(r"\b(?:order|bestel|commande|bestell)", re.IGNORECASE)
+# Labels of the document's date, and of dates that are not its own (vocabulary.py).
+_DATE_LABEL = term_pattern(Term.DATE, r"\b{}\b")
+_NOT_ISSUE_DATE = term_pattern(Term.OTHER_DATE, r"\b{}")
+_ORDER_DATE = term_pattern(Term.ORDER, r"\b{}")
 _TIME = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b")
 _ADDRESS_HINT = re.compile(
     r"\d|\b(?:jalan|jln|taman|lot|street|road|st\.|ave|lane|blvd|str\.|straße|strasse|weg|rue|"
@@ -247,7 +233,7 @@ def _vendor_address(rows: Sequence[Row], vendor_row: int | None) -> str | None:
     parts: list[str] = []
     for row in rows[vendor_row + 1 : vendor_row + 6]:
         text = row.text.strip()
-        if re.search(r"(?i)tel|fax|phone|gst|vat|reg\b|invoice|receipt|@|www", text):
+        if _ADDRESS_END.search(text):
             break
         if _ADDRESS_HINT.search(text):
             parts.append(text)
@@ -256,6 +242,8 @@ def _vendor_address(rows: Sequence[Row], vendor_row: int | None) -> str | None:
     return ", ".join(parts) if parts else None
 
 
+# A contact or registration label, a mail or web address: the address above is complete.
+_ADDRESS_END = term_pattern(Term.ADDRESS_END, "{}|@|www")
 _ITEMS_ADD_UP = 0.9
 
 

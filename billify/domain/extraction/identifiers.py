@@ -7,31 +7,22 @@ from collections.abc import Sequence
 
 from billify.domain.extraction.dates import find_dates
 from billify.domain.extraction.lines import Row, x_overlap
-from billify.domain.extraction.vocabulary import Role, words
+from billify.domain.extraction.vocabulary import Role, Term, alternatives, term_pattern, words
 
-# Invoice-number labels of every language (vocabulary.py), and German compounds such as
-# ``Versicherungsrechnung (575) Nr.`` that name the kind of invoice before the number.
-_STRONG = "|".join(
-    [
-        *words(Role.INVOICE_NUMBER),
-        r"\w*rechnung\w*(?:\s+de[sr]\s+\w+)?\s*(?:\(\d{3}\)\s*)?(?:nr\b|nummer|#)\.?",
-        r"receipt\s*(?:no|number|#)\.?",
-    ]
-)
+# Invoice-number labels of every language (vocabulary.py), and the other labels of the
+# document's own number (German compounds such as ``Versicherungsrechnung (575) Nr.``).
+_STRONG = "|".join([*words(Role.INVOICE_NUMBER), alternatives(Term.DOCUMENT_NUMBER)])
 _LABEL = re.compile(
     rf"(?P<strong>{_STRONG})"
-    r"|(?P<weak>(?:doc(?:ument)?|trans(?:action)?|ref(?:erence)?|order|slip|cash\s*bill|"
-    r"no\.?\s*resit|resit|ticket|check|chk|booking|reservation|confirmation)\s*"
-    r"(?:no|number|#|id|ref)\.?|beleg\s*-?\s*(?:nr|nummer)\.?|\binv\b\.?|\bfactuur\b|\bfacture\b|"
-    r"\bfactura\b|\bfattura\b|\binvois\b|^\s*(?=#\s*\w*\d)|"
-    r"^\s*(?:tax\s+)?invoice\b(?=\s+[A-Za-z]*[/_-]?\d))",
+    rf"|(?P<weak>(?:{alternatives(Term.NUMBERED)})\s*(?:no|number|#|id|ref)\.?"
+    rf"|{alternatives(Term.WEAK_NUMBER)}|^\s*(?=#\s*\w*\d))",
     re.IGNORECASE,
 )
 _VALUE = re.compile(r"^[\s:.#°-]*(?:n[°o]\.?\s*)?[:#]?\s*([A-Za-z0-9][A-Za-z0-9/_.\-]*[A-Za-z0-9])")
 # ``Invoice No : # BLR_123``: after the label and its colon, a ``#`` is printed as part of
 # the number (a ``#`` that is itself the label, ``Invoice #: 123``, is not).
 _HASH_VALUE = re.compile(r"^\s*:\s*#\s*(?=[A-Za-z0-9])")
-_HEADER_ONLY = re.compile(r"^\s*(?:date|datum|du|vom|of|dated)\b", re.IGNORECASE)
+_HEADER_ONLY = term_pattern(Term.DATE_HEADER, r"^\s*{}\b")
 
 
 def find_invoice_number(rows: Sequence[Row]) -> tuple[str | None, float, int | None]:

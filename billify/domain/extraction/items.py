@@ -2,7 +2,7 @@
 
 A table has a header row: several cells that name item columns (``Beschreibung``, ``Menge``,
 ``Einzelpreis``, ``Betrag``; the words of every language are in
-:data:`~billify.domain.extraction.vocabulary.ITEM_HEADER`), sometimes with header words stacked
+:data:`~billify.domain.extraction.vocabulary.VOCABULARY`), sometimes with header words stacked
 on the rows just above or below it (``Positions-`` / ``betrag`` / ``ohne USt.``). Each header
 cell gives a column its x-range. Below the header, every row with a number in the amount column
 starts an item; quantity and unit price come from their columns. A row with numbers but no
@@ -28,14 +28,11 @@ from decimal import Decimal
 from billify.domain.extraction.amounts import find_amounts, parse_amount
 from billify.domain.extraction.labels import Kind, classify
 from billify.domain.extraction.lines import Row, TextLine
-from billify.domain.extraction.vocabulary import Column, item_column
+from billify.domain.extraction.vocabulary import Column, Term, item_column, term_pattern
 from billify.domain.models import LineItem
 
-_HEADER = re.compile(
-    r"\b(?:description|desc|item|artikel|omschrijving|beschreibung|d[ée]signation|product|"
-    r"qty|quantity|menge|aantal|price|prijs|preis|prix|amount|bedrag|betrag|montant)\b",
-    re.IGNORECASE,
-)
+# A receipt's item header row (the line-by-line reading starts below it): two of these words.
+_HEADER = term_pattern(Term.ITEM_HEADER, r"\b{}\b")
 CENT = Decimal("0.01")
 
 _NUMERIC = (Column.QUANTITY, Column.UNIT_PRICE, Column.AMOUNT)
@@ -44,11 +41,7 @@ _NUMBER_TOKEN = re.compile(r"[-\u2212\u2013]?\s?\d(?:[\d.,'\u2019]*\d)?")
 _SIGNS = ("-", "\u2212", "\u2013")
 _HYPHEN_END = re.compile(r"[-\u00ad\ufffe\ufffd]\s*$")
 # ``Enthält 19% Versicherungssteuer = 9,50 Euro`` under an item: a note on its amount, no total
-_NOTE = re.compile(
-    r"\W*(?:enth[äa]lt|includes|including|inclusive|contains|dont|incluye|incluido|"
-    r"comprende|compreso|inclusa|termasuk|inclusief|bevat)\b",
-    re.IGNORECASE,
-)
+_NOTE = term_pattern(Term.NOTE, r"\W*{}\b")
 _QUANTITY_TIMES = re.compile(r"\s*[-\u2212]?\d+(?:[.,]\d+)?\s*[x\u00d7@*]\s*", re.IGNORECASE)
 _STACK_ROWS = 4  # header words may be stacked on this many rows above or below the header
 _TOTALS_SCAN = 15  # rows after the table in which the printed subtotal or total is looked for

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from billify.domain.extraction import TextLine
-from billify.domain.extraction.lines import group_rows
+from billify.domain.extraction.lines import Row, group_rows
 from billify.domain.extraction.vendor import find_vendor
+from billify.domain.extraction.vendor_text import brand_of_domain, complete, names_in, web_domains
 
 
 def vendor_of(*rows: str) -> str | None:
@@ -290,3 +291,32 @@ def test_a_row_ocr_could_hardly_read_is_not_the_start_of_the_name() -> None:
         for i, (text, confidence) in enumerate(texts)
     ]
     assert find_vendor(group_rows(lines)).name == "BEST RESTAURANT"
+
+
+# -- the name as text (vendor_text), directly ---------------------------------------------
+
+
+def rows_of(*texts: str) -> list[Row]:
+    return group_rows([TextLine(text, None, 1.0) for text in texts])
+
+
+def test_the_names_a_row_may_hold() -> None:
+    # a seller label and a title word are no part of the name; a sender line's first part is
+    assert set(names_in("Seller: ACME Trading GmbH")) == {"ACME Trading GmbH"}
+    assert "ACME AG" in names_in("ACME AG - Hauptstrasse 5 - 10115 Berlin")
+    assert names_in("Tax Invoice") == ()  # a generic title, no name
+
+
+def test_a_name_is_completed_over_the_rows_it_is_printed_on() -> None:
+    rows = rows_of("POPULAR BOOK", "CO. (M) SDN BHD", "No. 8, Jalan Kenari")
+    assert complete("CO. (M) SDN BHD", 1, rows) == ("POPULAR BOOK CO. (M) SDN BHD", 0, 1)
+    assert complete("SDN BHD", 0, rows_of("SDN BHD")) is None  # a company form alone
+
+
+def test_the_brand_behind_a_web_domain() -> None:
+    rows = rows_of("WS Retail Services Pvt Ltd", "Sold via Flipkart", "www.flipkart.com")
+    domains = web_domains("\n".join(row.text for row in rows))
+    assert domains == {"flipkart"}
+    assert brand_of_domain("WS Retail Services Pvt Ltd", rows, domains) == "Flipkart"
+    assert brand_of_domain("Flipkart Internet", rows, domains) is None  # the name fits
+    assert web_domains("mail: anna@gmail.com") == frozenset()  # a mail provider, no brand
