@@ -19,13 +19,20 @@ if TYPE_CHECKING:
 PageImage: TypeAlias = "Image.Image"  # a page or a picture printed on it, as pixels
 
 
+class BlobNotFound(KeyError):
+    """No file under this key (never stored, or deleted): what every ``BlobStore.get``
+    raises for it, so callers tell a file taken already from a store that failed."""
+
+
 class BlobStore(Protocol):
     def put(self, key: str, data: bytes, media_type: str) -> None:
         """Store durably: returns only once the bytes would survive a crash."""
 
-    def get(self, key: str) -> bytes: ...
+    def get(self, key: str) -> bytes:
+        """The bytes; ``BlobNotFound`` for a missing key."""
 
-    def delete(self, key: str) -> None: ...
+    def delete(self, key: str) -> None:
+        """Forget the file; a missing key is harmless."""
 
 
 @dataclass(frozen=True)

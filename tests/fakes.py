@@ -20,6 +20,7 @@ from billify.domain.models import Extraction, Invoice
 from billify.domain.reports import Month
 from billify.ports import (
     AccessStore,
+    BlobNotFound,
     BlobStore,
     Clock,
     DuplicateUpload,
@@ -42,6 +43,8 @@ class FakeBlobStore:
         self.blobs[key] = data
 
     def get(self, key: str) -> bytes:
+        if key not in self.blobs:
+            raise BlobNotFound(key)
         return self.blobs[key]
 
     def delete(self, key: str) -> None:

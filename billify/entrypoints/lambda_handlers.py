@@ -32,17 +32,15 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
 )
-from botocore.exceptions import ClientError
 
 from billify import inbox
-from billify.adapters.aws.clients import error_code
 from billify.adapters.aws.direct_upload import INCOMING_PREFIX, S3DirectUploads
 from billify.bootstrap import Billify, build_aws
 from billify.config import AwsSettings
 from billify.domain.inbound import MAX_MESSAGE_BYTES
 from billify.domain.reports import Month
 from billify.domain.uploads import UploadRejected, validate_upload
-from billify.ports import DuplicateUpload, InvoiceMessage, ReportJob
+from billify.ports import BlobNotFound, DuplicateUpload, InvoiceMessage, ReportJob
 from billify.services import ReportOutcome
 
 log = logging.getLogger(__name__)
@@ -174,12 +172,10 @@ def upload_arrived(event: dict[str, Any], context: object) -> dict[str, Any]:
 def _take_arrival(app: Billify, uploads: S3DirectUploads, key: str) -> dict[str, Any]:
     try:
         arrived = uploads.fetch(key)
-    except ClientError as error:
-        if error_code(error) in ("NoSuchKey", "404"):
-            # Taken by an earlier delivery of the same event (S3 announces at least once).
-            log.info("direct upload %s already taken", key)
-            return {"outcome": "gone"}
-        raise
+    except BlobNotFound:
+        # Taken by an earlier delivery of the same event (S3 announces at least once).
+        log.info("direct upload %s already taken", key)
+        return {"outcome": "gone"}
     try:
         upload = validate_upload(arrived.name, arrived.email, arrived.content, arrived.filename)
     except UploadRejected as error:
@@ -272,12 +268,10 @@ def _take_mail(app: Billify, ses: dict[str, Any]) -> dict[str, Any]:
         return _drop(app, key, message_id, "unknown-address", f"{len(recipients)} unknown", mail)
     try:
         raw = app.blobs.get(key)
-    except ClientError as error:
-        if error_code(error) in ("NoSuchKey", "404"):
-            # Taken by an earlier delivery of the same event (Lambda invokes at least once).
-            log.info("mail %s already taken", message_id)
-            return {"message_id": message_id, "outcome": "gone"}
-        raise
+    except BlobNotFound:
+        # Taken by an earlier delivery of the same event (Lambda invokes at least once).
+        log.info("mail %s already taken", message_id)
+        return {"message_id": message_id, "outcome": "gone"}
     if len(raw) > MAX_MESSAGE_BYTES:
         return _drop(app, key, message_id, "too-large", f"{len(raw)} bytes", mail)
     try:

@@ -31,6 +31,7 @@ from billify.entrypoints.api_schema import (
     error_responses,
     signed_in,
 )
+from billify.ports import BlobNotFound
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,10 @@ def register(api: FastAPI, app: Billify) -> None:
         invoice = services.visible_invoice(invoice_id, viewer, app.repository)
         if invoice is None:
             return error_answer(404, "not_found", "no invoice with this id")
-        picture = render_thumbnail(app.blobs.get(invoice.blob_key), invoice.media_type)
+        try:
+            picture = render_thumbnail(app.blobs.get(invoice.blob_key), invoice.media_type)
+        except BlobNotFound:  # deleted meanwhile
+            picture = None
         if picture is None:
             return error_answer(404, "no_preview", "no preview can be made of this file")
         return Response(

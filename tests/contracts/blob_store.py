@@ -1,16 +1,16 @@
 """What every ``BlobStore`` must do. Each adapter's test module subclasses the contract with a
 ``store`` fixture: the fake and the files in tests/integration, S3 in tests/aws.
 
-Reading a missing key raises, each store its own error (the fake ``KeyError``, the files
-``FileNotFoundError``, S3 ``ClientError`` NoSuchKey, which the mail receiver tells apart);
-deleting one is harmless: an upload whose intake failed, an invoice deleted twice, a stored
-mail dropped by a second delivery of its event all delete what may be gone."""
+Reading a missing key raises ``BlobNotFound`` in every store (the mail receiver and the
+direct uploads tell a file taken already from a store that failed by it); deleting one is
+harmless: an upload whose intake failed, an invoice deleted twice, a stored mail dropped by a
+second delivery of its event all delete what may be gone."""
 
 from __future__ import annotations
 
 import pytest
 
-from billify.ports import BlobStore
+from billify.ports import BlobNotFound, BlobStore
 
 KEY = "invoices/2026/11/0123456789abcdef.pdf"
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 64  # every byte value, 16 KB
@@ -41,13 +41,13 @@ class BlobStoreContract:
         assert store.get(KEY + ".png") == b"two"
 
     def test_a_missing_key_raises_on_get(self, store: BlobStore) -> None:
-        with pytest.raises(Exception):  # noqa: B017 (each store's own error)
+        with pytest.raises(BlobNotFound):
             store.get("invoices/never/was.pdf")
 
     def test_delete_forgets_and_a_missing_key_is_harmless(self, store: BlobStore) -> None:
         store.put(KEY, PDF, "application/pdf")
         store.delete(KEY)
-        with pytest.raises(Exception):  # noqa: B017
+        with pytest.raises(BlobNotFound):
             store.get(KEY)
         store.delete(KEY)  # again
         store.delete("invoices/never/was.pdf")

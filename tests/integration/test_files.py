@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 
 from billify.adapters.local.files import FileBlobStore
+from billify.ports import BlobNotFound
 
 
 def test_a_put_leaves_the_file_only(tmp_path: Path) -> None:
@@ -12,7 +13,7 @@ def test_a_put_leaves_the_file_only(tmp_path: Path) -> None:
     store.put("invoices/2026/11/abc.pdf", b"%PDF-1.4", "application/pdf")
     store.put("invoices/2026/11/abc.pdf", b"%PDF-1.7", "application/pdf")
     assert [p.name for p in (tmp_path / "invoices/2026/11").iterdir()] == ["abc.pdf"]
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(BlobNotFound):
         store.get("invoices/2026/11/other.pdf")
 
 

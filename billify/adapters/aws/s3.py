@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from billify.adapters.aws.clients import client
+from botocore.exceptions import ClientError
+
+from billify.adapters.aws.clients import client, error_code
+from billify.ports import BlobNotFound
 
 
 class S3BlobStore:
@@ -17,7 +20,12 @@ class S3BlobStore:
         self._s3.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=media_type)
 
     def get(self, key: str) -> bytes:
-        response = self._s3.get_object(Bucket=self.bucket, Key=key)
+        try:
+            response = self._s3.get_object(Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            if error_code(error) in ("NoSuchKey", "404"):
+                raise BlobNotFound(key) from error
+            raise
         body: bytes = response["Body"].read()
         return body
 

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from billify.ports import BlobNotFound
+
 
 def write_durably(path: Path, data: bytes) -> None:
     """Write to a temporary file, fsync, rename over ``path``, fsync the folder.
@@ -71,7 +73,10 @@ class FileBlobStore:
         write_durably(self._path(key), data)
 
     def get(self, key: str) -> bytes:
-        return self._path(key).read_bytes()
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError as error:
+            raise BlobNotFound(key) from error
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
