@@ -1111,9 +1111,10 @@ def term_pattern(term: Term, template: str = "{}") -> re.Pattern[str]:
 
 
 def words(role: Role) -> tuple[str, ...]:
-    """Every language's patterns for ``role``, longest first (``bill to`` before ``to``)."""
+    """Every language's patterns for ``role``, longest first (``bill to`` before ``to``), then
+    alphabetical: the same order in every process, whatever the hash seed."""
     found = {p for patterns in VOCABULARY[role].values() for p in patterns}
-    return tuple(sorted(found, key=len, reverse=True))
+    return tuple(sorted(found, key=lambda pattern: (-len(pattern), pattern)))
 
 
 @functools.cache

@@ -86,3 +86,24 @@ def test_term_pattern_places_the_words_in_a_rule() -> None:
 def test_the_amount_labels_of_every_language_are_read(label: str, kind: Kind) -> None:
     found = classify(label)
     assert found is not None and found.kind is kind
+
+
+def test_a_roles_words_come_in_one_order_whatever_the_hash_seed() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "from billify.domain.extraction.vocabulary import Role, words;"
+        "print([words(r) for r in Role])"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={"PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(runs) == 1
