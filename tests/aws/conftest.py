@@ -667,3 +667,20 @@ def requests() -> Iterator[list[tuple[str, dict[str, Any]]]]:
     events.register("before-parameter-build.dynamodb.*", record)
     yield seen
     events.unregister("before-parameter-build.dynamodb.*", record)
+
+
+@pytest.fixture
+def serialised(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's DynamoDB writes one at a time (the server is in this process): DynamoDB
+    serialises conditional writes per item, moto does not."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+        original = getattr(DynamoDBBackend, name)
+
+        def locked(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, locked)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import threading
 from typing import Any
 
 import pytest
@@ -25,22 +24,6 @@ from tests.contracts.inbox_store import InboxStoreContract
 
 T0 = dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
-
-
-@pytest.fixture
-def serialised(monkeypatch: pytest.MonkeyPatch) -> None:
-    """moto's DynamoDB writes one at a time (the server is in this process)."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.RLock()
-    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
-        original = getattr(DynamoDBBackend, name)
-
-        def locked(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
-            with lock:
-                return _original(self, *args, **kwargs)
-
-        monkeypatch.setattr(DynamoDBBackend, name, locked)
 
 
 class TestDynamoInboxStore(InboxStoreContract):

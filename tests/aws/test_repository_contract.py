@@ -11,31 +11,12 @@ side of it (a conditional write per address, losers told apart), not the emulato
 
 from __future__ import annotations
 
-import threading
-from typing import Any
-
 import pytest
 
 from billify.adapters.aws.dynamodb import DynamoInvoiceRepository
 from billify.ports import InvoiceRepository
 from tests.aws.conftest import Stack
 from tests.contracts.repository import RepositoryContract
-
-
-@pytest.fixture
-def serialised(monkeypatch: pytest.MonkeyPatch) -> None:
-    """moto's DynamoDB writes one at a time (the server is in this process)."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.RLock()
-    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
-        original = getattr(DynamoDBBackend, name)
-
-        def locked(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
-            with lock:
-                return _original(self, *args, **kwargs)
-
-        monkeypatch.setattr(DynamoDBBackend, name, locked)
 
 
 class TestDynamoInvoiceRepository(RepositoryContract):

@@ -136,7 +136,8 @@ def test_health_and_docs(client: TestClient) -> None:
     assert "/upload-invoice" in schema["paths"] and "/invoices/{invoice_id}" in schema["paths"]
 
 
-def test_patch_clears_a_likely_duplicate(client: TestClient, app: Billify) -> None:
+def likely_duplicate(client: TestClient, app: Billify) -> tuple[str, str]:
+    """Two uploads, the second marked a likely duplicate of the first: their ids."""
     from billify.domain.models import InvoiceStatus
 
     first = client.post(
@@ -148,6 +149,11 @@ def test_patch_clears_a_likely_duplicate(client: TestClient, app: Billify) -> No
     assert isinstance(app.repository, FakeRepository)
     stored = app.repository.invoices[second]
     app.repository.save(stored.with_changes(duplicate_of=first, status=InvoiceStatus.PROCESSED))
+    return first, second
+
+
+def test_patch_clears_a_likely_duplicate(client: TestClient, app: Billify) -> None:
+    first, second = likely_duplicate(client, app)
     assert client.get(f"/invoices/{second}").json()["duplicate_of"] == first
     response = client.patch(f"/invoices/{second}", json={"not_duplicate": True})
     assert response.status_code == 200 and response.json()["duplicate_of"] is None
@@ -155,17 +161,7 @@ def test_patch_clears_a_likely_duplicate(client: TestClient, app: Billify) -> No
 
 
 def test_a_patch_refused_in_part_changes_nothing(client: TestClient, app: Billify) -> None:
-    from billify.domain.models import InvoiceStatus
-
-    first = client.post(
-        "/upload-invoice", data=FORM, files={"file": ("a.png", png_bytes(8, 8), "image/png")}
-    ).json()["id"]
-    second = client.post(
-        "/upload-invoice", data=FORM, files={"file": ("b.png", png_bytes(9, 9), "image/png")}
-    ).json()["id"]
-    assert isinstance(app.repository, FakeRepository)
-    stored = app.repository.invoices[second]
-    app.repository.save(stored.with_changes(duplicate_of=first, status=InvoiceStatus.PROCESSED))
+    first, second = likely_duplicate(client, app)
     both = {"not_duplicate": True, "total": "twelve"}
     response = client.patch(f"/invoices/{second}", json=both)
     assert response.status_code == 400 and response.json()["field"] == "total"
