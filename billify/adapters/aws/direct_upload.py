@@ -39,7 +39,6 @@ from billify.domain.uploads import (
     validate_email_address,
     validate_name,
 )
-from billify.ports import BlobNotFound
 
 INCOMING_PREFIX = "incoming/"
 # Over this many bytes the page should upload directly (what base64 lets through Lambda's
@@ -143,16 +142,9 @@ class S3DirectUploads:
     def fetch(self, key: str) -> ArrivedFile:
         """The object and its uploader; ``BlobNotFound`` once deleted. Reads one byte past
         ``MAX_UPLOAD_BYTES`` at most (the upload check then refuses it)."""
-        from botocore.exceptions import ClientError
+        from billify.adapters.aws.s3 import get_object
 
-        from billify.adapters.aws.clients import error_code
-
-        try:
-            response = self._s3.get_object(Bucket=self.bucket, Key=key)
-        except ClientError as error:
-            if error_code(error) in ("NoSuchKey", "404"):
-                raise BlobNotFound(key) from error
-            raise
+        response = get_object(self._s3, self.bucket, key)
         body = response["Body"]
         try:
             content: bytes = body.read(MAX_UPLOAD_BYTES + 1)

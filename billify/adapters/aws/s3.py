@@ -10,6 +10,17 @@ from billify.adapters.aws.clients import client, error_code
 from billify.ports import BlobNotFound
 
 
+def get_object(s3: Any, bucket: str, key: str) -> dict[str, Any]:
+    """S3's GetObject answer (body unread); ``BlobNotFound`` for a missing key."""
+    try:
+        response: dict[str, Any] = s3.get_object(Bucket=bucket, Key=key)
+    except ClientError as error:
+        if error_code(error) in ("NoSuchKey", "404"):
+            raise BlobNotFound(key) from error
+        raise
+    return response
+
+
 class S3BlobStore:
     def __init__(self, bucket: str, s3: Any | None = None) -> None:
         self.bucket = bucket
@@ -20,13 +31,7 @@ class S3BlobStore:
         self._s3.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=media_type)
 
     def get(self, key: str) -> bytes:
-        try:
-            response = self._s3.get_object(Bucket=self.bucket, Key=key)
-        except ClientError as error:
-            if error_code(error) in ("NoSuchKey", "404"):
-                raise BlobNotFound(key) from error
-            raise
-        body: bytes = response["Body"].read()
+        body: bytes = get_object(self._s3, self.bucket, key)["Body"].read()
         return body
 
     def delete(self, key: str) -> None:
