@@ -11,7 +11,8 @@ from billify.domain.auth import Session, SignInLink
 from billify.domain.emails import OutgoingEmail
 from billify.domain.extraction.lines import Box, TextLine
 from billify.domain.inbound import MailThread
-from billify.domain.models import Extraction, Invoice
+from billify.domain.models import Extraction, Invoice, Rate
+from billify.domain.profiles import Profile
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -198,6 +199,31 @@ class InboxStore(Protocol):
 
     def record_mail(self, key: str, now: dt.datetime, remember: dt.timedelta) -> None:
         """Remember the message as received for ``remember`` (a delivery again is a no-op)."""
+
+
+class ProfileStore(Protocol):
+    """Each user's own choices (home currency, language), by email."""
+
+    def profile(self, email: str) -> Profile | None:
+        """What the user chose, or None before they chose anything."""
+
+    def save_profile(self, email: str, profile: Profile) -> None:
+        """Replace the user's choices with ``profile``."""
+
+    def profile_unless_set(self, email: str, profile: Profile) -> Profile:
+        """The user's stored choices; ``profile`` stored first if they had none (atomic: the
+        first writer wins, e.g. the language of the browser they first signed in with)."""
+
+
+class ExchangeRates(Protocol):
+    """The European Central Bank's reference rates, offline (refreshed when online)."""
+
+    def rate(self, currency: str, home: str, on: dt.date) -> Rate | None:
+        """Units of ``home`` per unit of ``currency``, as published on ``on`` or, on a day
+        without rates (weekend, holiday), on the last day before it with one. None when the
+        ECB publishes no rate for either currency then (e.g. a currency it never listed, or a
+        date before its first rate): the amount then stays unconverted. The same currency
+        is rate 1 on ``on``."""
 
 
 class TextPrinter(Protocol):

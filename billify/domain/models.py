@@ -22,6 +22,7 @@ EXTRACTED_FIELDS = (
     "date",
     "invoice_number",
     "line_items",
+    "category",
 )
 
 
@@ -100,6 +101,43 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Rate:
+    """How many units of the home currency one unit of a currency was worth, as published
+    on ``date`` (a weekend or holiday invoice gets the last rate before it)."""
+
+    value: Decimal
+    date: dt.date
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """An invoice's total in the home currency: ``amount`` in ``currency`` (the home one),
+    reached by ``rate`` published on ``rate_date``."""
+
+    amount: Decimal
+    currency: str
+    rate: Decimal
+    rate_date: dt.date
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "amount": amount_text(self.amount),
+            "currency": self.currency,
+            "rate": format(self.rate, "f"),
+            "rate_date": self.rate_date.isoformat(),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Conversion:
+        return cls(
+            amount=Decimal(str(data["amount"])),
+            currency=str(data["currency"]),
+            rate=Decimal(str(data["rate"])),
+            rate_date=dt.date.fromisoformat(str(data["rate_date"])),
+        )
+
+
+@dataclass(frozen=True)
 class Extraction:
     """The fields read from one document, each with a confidence in 0..1 and, where the page
     shows it, the evidence: where it was read (``evidence``).
@@ -124,6 +162,11 @@ class Extraction:
     evidence: dict[str, Evidence] = field(default_factory=dict)
     # Fields the user corrected by hand (their confidence is then 1.0).
     user_edited: frozenset[str] = frozenset()
+    # What the expense was for (``billify.domain.categories``), guessed or corrected.
+    category: str | None = None
+    # The total in the owner's home currency at the rate of the invoice's date; None when
+    # not converted (nothing read yet, or a currency the ECB does not publish).
+    conversion: Conversion | None = None
 
     def confidence_of(self, name: str) -> float:
         return self.confidence.get(name, 0.0)
@@ -142,12 +185,14 @@ class Extraction:
             "date": self.date.isoformat() if self.date else None,
             "invoice_number": self.invoice_number,
             "line_items": [item.to_json() for item in self.line_items],
+            "category": self.category,
             "confidence": {k: round(v, 3) for k, v in sorted(self.confidence.items())},
             "source": self.source,
             "pages": self.pages,
             "evidence": {k: v.to_json() for k, v in sorted(self.evidence.items())},
             # Only when some field was corrected, so extraction output keeps its documented keys.
             **({"user_edited": sorted(self.user_edited)} if self.user_edited else {}),
+            **({"conversion": self.conversion.to_json()} if self.conversion else {}),
         }
 
     @classmethod
@@ -157,6 +202,7 @@ class Extraction:
         get = data.get
         raw_date, items = get("date"), get("line_items")
         confidence, evidence, edited = get("confidence"), get("evidence"), get("user_edited")
+        conversion = get("conversion")
         return cls(
             total=_to_dec(get("total")),
             subtotal=_to_dec(get("subtotal")),
@@ -175,6 +221,8 @@ class Extraction:
             if evidence
             else {},
             user_edited=frozenset(map(str, edited)) if edited else frozenset(),
+            category=get("category"),
+            conversion=Conversion.from_json(conversion) if conversion else None,
         )
 
 

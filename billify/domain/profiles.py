@@ -1,0 +1,51 @@
+"""What each user chooses for themselves: their home currency and the language of their emails."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# The languages the emails are written in; any other asks for the first.
+LOCALES = ("en", "de", "fr")
+DEFAULT_LOCALE = LOCALES[0]
+_CURRENCY = re.compile(r"[A-Z]{3}")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A user's choices; None where they chose nothing (the server's default applies)."""
+
+    home_currency: str | None = None
+    locale: str | None = None
+
+    def currency_or(self, default: str) -> str:
+        return self.home_currency or default
+
+    def locale_or(self, default: str = DEFAULT_LOCALE) -> str:
+        return self.locale or default
+
+
+def valid_currency(code: str) -> bool:
+    return bool(_CURRENCY.fullmatch(code))
+
+
+def locale_from_accept_language(header: str | None) -> str | None:
+    """The first of ``LOCALES`` the browser asks for (``de-CH,de;q=0.9,en;q=0.8`` -> ``de``),
+    by the header's q-values; None if it asks for none of them."""
+    best: tuple[float, int, str] | None = None
+    for position, part in enumerate((header or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        language = tag.strip().lower().split("-")[0]
+        if language not in LOCALES:
+            continue
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if q > 0 and (best is None or (q, -position) > (best[0], best[1])):
+            best = (q, -position, language)
+    return best[2] if best else None
