@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
-from billify import services
+from billify import profiles, services
 from billify.domain import notifications
 from billify.domain.action_links import ACTIONS
 from billify.domain.auth import (
@@ -27,7 +27,14 @@ from billify.domain.auth import (
 )
 from billify.domain.models import Uploader
 from billify.domain.reports import Month
-from billify.ports import AccessStore, Clock, InvoiceQueue, InvoiceRepository, Mailer
+from billify.ports import (
+    AccessStore,
+    Clock,
+    InvoiceQueue,
+    InvoiceRepository,
+    Mailer,
+    ProfileStore,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +66,8 @@ class Accounts:
     # Sign-in emails per address, and sign-in requests per client (IP), per hour.
     per_address: int = 5
     per_client: int = 30
+    # Where a first sign-in remembers the browser's language (none: not remembered).
+    profiles: ProfileStore | None = None
 
 
 @dataclass(frozen=True)
@@ -98,9 +107,15 @@ def request_sign_in(email: str, name: str | None, client: str, deps: Accounts) -
         raise SignInNotSent("the sign-in email could not be sent; try again shortly") from error
 
 
-def sign_in(token: str, deps: Accounts, replacing: str | None = None) -> SignedIn | None:
+def sign_in(
+    token: str,
+    deps: Accounts,
+    replacing: str | None = None,
+    accept_language: str | None = None,
+) -> SignedIn | None:
     """Open an emailed sign-in link (once): a new session, the old one (``replacing``, the
-    browser's previous cookie) ended; the address counts as confirmed from now on."""
+    browser's previous cookie) ended; the address counts as confirmed from now on, and the
+    browser's language (its ``Accept-Language``) is theirs unless they chose one."""
     now = deps.clock.now()
     link = deps.store.use_sign_in_link(hash_token(token), now)
     if link is None:
@@ -108,6 +123,8 @@ def sign_in(token: str, deps: Accounts, replacing: str | None = None) -> SignedI
     if replacing:
         deps.store.end_session(hash_token(replacing))
     _confirmed(link.email, now, deps)
+    if deps.profiles is not None:
+        profiles.remember_browser_locale(link.email, accept_language, deps.profiles)
     return _new_session(link.email, link.name, None, now + SESSION_LIFETIME, deps)
 
 
@@ -140,11 +157,12 @@ def open_action_link(token: str, deps: Accounts, current: str | None = None) -> 
 
 def landing(scope: Scope, action: str | None) -> str:
     """Where the page opens after a link, as the fragment of the page's URL: the invoice (and
-    what to offer first) or the month."""
+    what to offer first) or the month (and, from a report's pack link, its download)."""
     chosen = action if action in ACTIONS else "view"
     if scope.invoice_id:
         return f"#invoice={quote(scope.invoice_id)}&do={chosen}"
-    return f"#month={quote(scope.month or '')}"
+    month = f"#month={quote(scope.month or '')}"
+    return f"{month}&do=export" if chosen == "export" else month
 
 
 def session_of(token: str | None, deps: Accounts) -> Session | None:

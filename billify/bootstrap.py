@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,12 +15,14 @@ from billify.adapters.aws.direct_upload import DirectUploads
 from billify.adapters.intake import RecordThenQueue
 from billify.adapters.local.clock import SystemClock
 from billify.adapters.local.documents import Documents
+from billify.adapters.local.ecb_rates import EcbRates
 from billify.adapters.local.files import FileBlobStore, load_or_create_secret
 from billify.adapters.local.intake import SqliteIntake
 from billify.adapters.local.mailers import OutboxMailer, SmtpMailer, SmtpSettings
 from billify.adapters.local.printing import PdfPrinter
 from billify.adapters.local.sqlite_access import SqliteAccessStore
 from billify.adapters.local.sqlite_inbox import SqliteInboxStore
+from billify.adapters.local.sqlite_profiles import SqliteProfileStore
 from billify.adapters.local.sqlite_queue import SqliteQueue
 from billify.adapters.local.sqlite_repository import SqliteInvoiceRepository
 from billify.config import AwsSettings, Settings
@@ -29,11 +32,13 @@ from billify.domain.models import Extraction, Invoice
 from billify.domain.reports import Month
 from billify.domain.review import ReviewThresholds
 from billify.domain.uploads import Upload
+from billify.home_currency import HomeCurrency
 from billify.ports import (
     AccessStore,
     BlobStore,
     Clock,
     DocumentOpener,
+    ExchangeRates,
     Extractor,
     InboxStore,
     InvoiceIntake,
@@ -41,6 +46,7 @@ from billify.ports import (
     InvoiceQueue,
     InvoiceRepository,
     Mailer,
+    ProfileStore,
     ReportJob,
     ReportQueue,
     TextPrinter,
@@ -64,6 +70,8 @@ class Billify:
     intake: InvoiceIntake
     access: AccessStore
     links: ActionLinks
+    # Each user's home currency and language.
+    profiles: ProfileStore
     # Presigned uploads straight to the blob store (AWS: files over API Gateway's limit).
     direct_uploads: DirectUploads | None = None
     # Opens documents: a locked PDF is refused at upload, the notice's crop is drawn.
@@ -71,6 +79,8 @@ class Billify:
     # Forwarding addresses and the mail received (invoices by email).
     inbox_store: InboxStore | None = None
     printer: TextPrinter = field(default_factory=PdfPrinter)
+    # The ECB's reference rates: totals in each user's home currency (None: not converted).
+    rates: ExchangeRates | None = None
 
     @property
     def processing(self) -> services.Processing:
@@ -86,7 +96,14 @@ class Billify:
             public_url=self.settings.public_url,
             links=self.links,
             documents=self.documents,
+            home=self.home,
         )
+
+    @property
+    def home(self) -> HomeCurrency | None:
+        if self.rates is None:
+            return None
+        return HomeCurrency(self.rates, self.profiles, self.settings.home_currency)
 
     @property
     def review(self) -> ReviewThresholds:
@@ -170,6 +187,7 @@ class Billify:
             claim_lease=dt.timedelta(seconds=self.settings.report_claim_lease),
             links=self.links,
             public_url=self.settings.public_url,
+            home=self.home,
         )
 
     def last_month(self) -> Month:
@@ -195,6 +213,7 @@ class Billify:
             links=self.links,
             timezone=self.settings.tz,
             public_url=self.settings.public_url,
+            profiles=self.profiles,
         )
 
     def confirm_recipient(self, token: str) -> services.Confirmed | None:
@@ -261,6 +280,8 @@ def build_local(
     clock: Clock | None = None,
     access: AccessStore | None = None,
     inbox_store: InboxStore | None = None,
+    profiles: ProfileStore | None = None,
+    rates: ExchangeRates | None = None,
 ) -> LocalBillify:
     """Wire the embedded default. An adapter given replaces the configured one (tests pass
     fakes this way); a misspelt name is a TypeError, never the real OCR loaded by surprise."""
@@ -277,6 +298,8 @@ def build_local(
         "clock": clock or SystemClock(),
         "access": access or SqliteAccessStore(database, busy),
         "inbox_store": inbox_store or SqliteInboxStore(database, busy),
+        "profiles": profiles or SqliteProfileStore(database, busy),
+        "rates": rates or EcbRates(settings.data_dir / RATES_FILE),
         "documents": Documents(),
         "links": ActionLinks(
             settings.secret_key.get_secret_value().encode()
@@ -295,6 +318,9 @@ def build_local(
     app.reports.on_dead_letter = app.handle_dead_report
     return app
 
+
+# The ECB's rates as last downloaded (``EcbRates.refresh``), in the data folder.
+RATES_FILE = "ecb-rates.zip"
 
 # Where the invoice queue lived before it moved into the invoices' database file.
 LEGACY_QUEUE_FILE = "queue.sqlite3"
@@ -334,6 +360,8 @@ def build_aws(
     clock: Clock | None = None,
     access: AccessStore | None = None,
     inbox_store: InboxStore | None = None,
+    profiles: ProfileStore | None = None,
+    rates: ExchangeRates | None = None,
     direct_uploads: DirectUploads | None = None,
 ) -> Billify:
     """Wire the AWS adapters (Lambda). An adapter given replaces the configured one, as in
@@ -342,6 +370,7 @@ def build_aws(
     from billify.adapters.aws.direct_upload import S3DirectUploads
     from billify.adapters.aws.dynamo_access import DynamoAccessStore
     from billify.adapters.aws.dynamo_inbox import DynamoInboxStore
+    from billify.adapters.aws.dynamo_profiles import DynamoProfileStore
     from billify.adapters.aws.dynamodb import DynamoInvoiceRepository
     from billify.adapters.aws.s3 import S3BlobStore
     from billify.adapters.aws.ses import SesMailer
@@ -364,6 +393,9 @@ def build_aws(
         "clock": clock or SystemClock(),
         "access": access or DynamoAccessStore(settings.table),
         "inbox_store": inbox_store or DynamoInboxStore(settings.table),
+        "profiles": profiles or DynamoProfileStore(settings.table),
+        # Lambda may write only /tmp: a refresh there lasts as long as the instance.
+        "rates": rates or EcbRates(Path(tempfile.gettempdir()) / RATES_FILE),
         "documents": Documents(),
         "direct_uploads": direct_uploads or S3DirectUploads(settings.bucket),
         "links": ActionLinks(settings.secret_key.get_secret_value().encode()),

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.numbers import list_currencies
 from limits import parse_many
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -101,6 +102,11 @@ class Settings(BaseSettings):
     # Monthly report: minute and hour on the 1st, in ``timezone``.
     report_hour: int = Field(default=0, ge=0, le=23)
     report_minute: int = Field(default=5, ge=0, le=59)
+    # Reports are in each user's home currency: this one until they choose their own.
+    home_currency: str = "EUR"
+    # The ECB's reference rates ship with the package; when online they are fetched anew
+    # from here once a day (empty: never, the shipped history only).
+    rates_url: str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.zip"
 
     @field_validator("timezone")
     @classmethod
@@ -110,6 +116,14 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(f"unknown time zone {value!r}") from error
         return value
+
+    @field_validator("home_currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        code = value.strip().upper()
+        if code not in list_currencies():
+            raise ValueError(f"unknown currency {value!r}: use an ISO 4217 code such as EUR")
+        return code
 
     @field_validator("api_keys")
     @classmethod

@@ -225,6 +225,11 @@ class ExchangeRates(Protocol):
         date before its first rate): the amount then stays unconverted. The same currency
         is rate 1 on ``on``."""
 
+    def refresh(self, url: str, timeout: float = 10) -> bool:
+        """Fetch the ECB's history from ``url`` and use it from now on (every process reading
+        the same rates picks it up); False, keeping the rates in use, when offline or on a
+        bad answer."""
+
 
 class TextPrinter(Protocol):
     def print_rows(self, rows: Sequence[Sequence[str]], title: str) -> bytes:

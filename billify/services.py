@@ -8,13 +8,13 @@ import secrets
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from billify.domain import notifications
 from billify.domain.access import hash_key
-from billify.domain.action_links import NoticeLinks, month_link, notice_links
+from billify.domain.action_links import NoticeLinks, ReportLinks, notice_links, report_links
 from billify.domain.auth import ActionLinks, Viewer
 from billify.domain.corrections import apply_corrections
 from billify.domain.crops import crop_jpeg
@@ -27,10 +27,12 @@ from billify.domain.models import (
     PasswordProtected,
     UnreadableDocument,
     Uploader,
+    vendor_key,
 )
 from billify.domain.reports import Month, Spending, spending_by_user
 from billify.domain.review import ReviewThresholds
 from billify.domain.uploads import Upload, UploadRejected
+from billify.home_currency import HomeCurrency
 from billify.ports import (
     BlobStore,
     Clock,
@@ -141,6 +143,8 @@ class Processing:
     links: ActionLinks | None = None
     # Renders the page where the total was read, for the notice's crop (None: no crop).
     documents: DocumentOpener | None = None
+    # Converts totals to the owner's home currency (None: totals stay as printed).
+    home: HomeCurrency | None = None
 
 
 def process_invoice(message: InvoiceMessage, deps: Processing) -> Invoice | None:
@@ -192,25 +196,57 @@ def _extract(invoice: Invoice, deps: Processing) -> Invoice:
             error=None,
             processed_at=deps.clock.now(),
         )
-    processed = _flag_likely_duplicate(processed, deps)
+    earlier = _earlier_of_owner(processed, deps.repository)
+    processed = _flag_likely_duplicate(processed, earlier)
+    processed = _with_learned_category(processed, earlier)
+    if deps.home is not None:
+        home = deps.home.preferences(invoice.uploader.email).home_currency
+        processed = deps.home.converted(processed, home)
     deps.repository.save(processed)
     return processed
 
 
-# How far back to look for the same expense uploaded before.
-DUPLICATE_LOOKBACK = dt.timedelta(days=400)
+# How far back to look for the same expense uploaded before, and for the category the owner
+# gave the same vendor.
+HISTORY_LOOKBACK = dt.timedelta(days=400)
+# A category taken from the owner's own correction for this vendor is nearly certain.
+LEARNED_CONFIDENCE = 0.98
 
 
-def _flag_likely_duplicate(invoice: Invoice, deps: Processing) -> Invoice:
+def _earlier_of_owner(invoice: Invoice, repository: InvoiceRepository) -> list[Invoice]:
+    """The owner's invoices received up to this one (over ``HISTORY_LOOKBACK``), oldest first."""
     received = invoice.received_at
-    earlier = deps.repository.received_between(
-        received - DUPLICATE_LOOKBACK,
-        received + dt.timedelta(microseconds=1),
-        invoice.uploader.email,
+    return list(
+        repository.received_between(
+            received - HISTORY_LOOKBACK,
+            received + dt.timedelta(microseconds=1),
+            invoice.uploader.email,
+        )
     )
+
+
+def _flag_likely_duplicate(invoice: Invoice, earlier: Sequence[Invoice]) -> Invoice:
     for other in earlier:
         if other.duplicate_of is None and invoice.same_expense_as(other):
             return invoice.with_changes(duplicate_of=other.id)
+    return invoice
+
+
+def _with_learned_category(invoice: Invoice, earlier: Sequence[Invoice]) -> Invoice:
+    """The category the owner last chose by hand for this vendor, if they ever did: a
+    correction teaches (per user; another user's choice never applies)."""
+    extraction = invoice.extraction
+    if extraction is None or not extraction.vendor:
+        return invoice
+    vendor = vendor_key(extraction.vendor)
+    for other in reversed(earlier):
+        chosen = other.extraction
+        if other.id == invoice.id or chosen is None or "category" not in chosen.user_edited:
+            continue
+        if chosen.vendor and vendor_key(chosen.vendor) == vendor:
+            confidence = {**extraction.confidence, "category": LEARNED_CONFIDENCE}
+            learned = replace(extraction, category=chosen.category, confidence=confidence)
+            return invoice.with_changes(extraction=learned)
     return invoice
 
 
@@ -387,6 +423,8 @@ class Reporting:
     # Signs the report's link to the month on the page (None: reports without it).
     links: ActionLinks | None = None
     public_url: str = "http://127.0.0.1:8000"
+    # Each user's home currency and language (None: totals as printed, in English).
+    home: HomeCurrency | None = None
 
 
 def queue_monthly_reports(
@@ -464,21 +502,75 @@ def _unclaimed(month: Month, job: ReportJob, repository: InvoiceRepository) -> R
 
 
 def _build_report(month: Month, email: str, deps: Reporting) -> OutgoingEmail | None:
-    """One user's report, from that user's invoices only (an indexed query per month)."""
-    current = _spending_per_email(month, deps.repository, deps.timezone, email).get(email)
-    if current is None:
+    """One user's report, from that user's invoices only (one indexed query over the month
+    and the three before it, to compare with)."""
+    months = _months_of(month, deps.repository, deps.timezone, email)
+    if not months[0].invoices:
         return None
-    before = _spending_per_email(month.previous(), deps.repository, deps.timezone, email)
-    return notifications.monthly_report(
-        month, current, before.get(email), link=_report_link(month, email, deps)
+    links = _report_links(month, email, deps)
+    return _report(
+        month,
+        months,
+        deps.home,
+        link=links.month if links else None,
+        pack=links.pack if links else None,
     )
 
 
-def _report_link(month: Month, email: str, deps: Reporting) -> str | None:
-    """The report's link to the month on the page: one HMAC, no storage."""
+# The report compares the month with the average of this many months before it.
+COMPARED_MONTHS = 3
+
+
+def _months_of(
+    month: Month, repository: InvoiceRepository, timezone: ZoneInfo, email: str
+) -> list[Spending]:
+    """The user's spending in ``month`` and each of the ``COMPARED_MONTHS`` before it, most
+    recent first (a month without invoices is an empty ``Spending``)."""
+    months = [month]
+    for _ in range(COMPARED_MONTHS):
+        months.append(months[-1].previous())
+    start, end = months[-1].bounds(timezone)[0], month.bounds(timezone)[1]
+    per_month: dict[Month, list[Invoice]] = defaultdict(list)
+    for invoice in repository.received_between(start, end, email):
+        per_month[Month.containing(invoice.received_at, timezone)].append(invoice)
+    uploader = Uploader("", email)
+    for invoices in per_month.values():
+        uploader = Uploader(invoices[-1].uploader.name, email)  # the latest name given
+    return [Spending(uploader, tuple(per_month[m])) for m in months]
+
+
+def _report(
+    month: Month,
+    months: list[Spending],
+    home: HomeCurrency | None,
+    *,
+    link: str | None = None,
+    pack: str | None = None,
+) -> OutgoingEmail:
+    """The report of ``months[0]`` compared with the months after it, in the user's home
+    currency and language."""
+    if home is None:
+        return notifications.monthly_report(month, months[0], months[1:], link=link)
+    chosen = home.preferences(months[0].uploader.email)
+    converted = [
+        replace(m, invoices=home.all_converted(m.invoices, chosen.home_currency)) for m in months
+    ]
+    return notifications.monthly_report(
+        month,
+        converted[0],
+        converted[1:],
+        home_currency=chosen.home_currency,
+        locale=chosen.locale,
+        link=link,
+        pack_link=pack,
+    )
+
+
+def _report_links(month: Month, email: str, deps: Reporting) -> ReportLinks | None:
+    """The report's links to the month on the page and to its ZIP: one HMAC, no storage."""
     if deps.links is None:
         return None
-    return month_link(deps.links, deps.public_url, email, str(month), deps.clock.now())
+    return report_links(deps.links, deps.public_url, email, str(month), deps.clock.now())
 
 
 def _spending_per_email(
@@ -495,14 +587,14 @@ def preview_monthly_reports(
     repository: InvoiceRepository,
     timezone: ZoneInfo,
     email: str | None = None,
+    home: HomeCurrency | None = None,
 ) -> list[OutgoingEmail]:
     """The reports the monthly run would send for ``month`` (one user's with ``email``),
     without sending or claiming anything."""
-    current = _spending_per_email(month, repository, timezone, email)
-    before = _spending_per_email(month.previous(), repository, timezone, email)
+    addresses = _spending_per_email(month, repository, timezone, email)
     return [
-        notifications.monthly_report(month, spending, before.get(address))
-        for address, spending in current.items()
+        _report(month, _months_of(month, repository, timezone, address), home)
+        for address in addresses
     ]
 
 
@@ -574,9 +666,10 @@ def correct_invoice(
     changes: dict[str, str],
     repository: InvoiceRepository,
     review: ReviewThresholds = ReviewThresholds(),
+    home: HomeCurrency | None = None,
 ) -> Invoice | None:
     """The user fixes fields read wrongly (see ``change_invoice``)."""
-    return change_invoice(invoice_id, repository, corrections=changes, review=review)
+    return change_invoice(invoice_id, repository, corrections=changes, review=review, home=home)
 
 
 def change_invoice(
@@ -586,6 +679,7 @@ def change_invoice(
     corrections: dict[str, str] | None = None,
     not_duplicate: bool = False,
     review: ReviewThresholds = ReviewThresholds(),
+    home: HomeCurrency | None = None,
 ) -> Invoice | None:
     """The owner's change to an invoice, checked whole and saved in one write (nothing is
     saved when any part is refused).
@@ -595,7 +689,8 @@ def change_invoice(
     vendor are both trusted (read with confidence or corrected), a ``needs_review`` (or
     unreadable) invoice becomes ``processed``. Raises ``InvalidCorrection`` for a bad value and
     ``NotCorrectable`` while the invoice is queued or being read. ``not_duplicate``: a likely
-    duplicate is a separate expense, counted from now on."""
+    duplicate is a separate expense, counted from now on. With ``home``, a corrected total,
+    currency or date is converted again to the owner's home currency."""
     invoice = repository.get(invoice_id)
     if invoice is None:
         return None
@@ -607,11 +702,18 @@ def change_invoice(
         status = _corrected_status(invoice.status, extraction, review)
         error = invoice.error if status == InvoiceStatus.FAILED else None
         changed = changed.with_changes(extraction=extraction, status=status, error=error)
+        if home is not None and _CONVERTED_FROM & set(corrections):
+            currency = home.preferences(invoice.uploader.email).home_currency
+            changed = home.converted(changed, currency, again=True)
     if not_duplicate and changed.duplicate_of is not None:
         changed = changed.with_changes(duplicate_of=None)
     if changed != invoice:
         repository.save(changed)
     return changed
+
+
+# The fields a home-currency amount is computed from.
+_CONVERTED_FROM = frozenset({"total", "currency", "date"})
 
 
 def _corrected_status(

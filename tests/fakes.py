@@ -17,6 +17,7 @@ from billify.config import Settings
 from billify.domain.auth import ActionLinks, Session, SignInLink
 from billify.domain.emails import OutgoingEmail
 from billify.domain.models import Extraction, Invoice
+from billify.domain.profiles import Profile
 from billify.domain.reports import Month
 from billify.ports import (
     AccessStore,
@@ -30,9 +31,11 @@ from billify.ports import (
     InvoiceQueue,
     InvoiceRepository,
     Mailer,
+    ProfileStore,
     ReportJob,
     ReportQueue,
 )
+from tests.fake_rates import FakeRates
 
 
 class FakeBlobStore:
@@ -243,6 +246,22 @@ class FakeInboxStore:
         self.mail[key] = now + remember
 
 
+class FakeProfileStore:
+    def __init__(self) -> None:
+        self.profiles: dict[str, Profile] = {}
+        self._lock = threading.Lock()
+
+    def profile(self, email: str) -> Profile | None:
+        return self.profiles.get(email)
+
+    def save_profile(self, email: str, profile: Profile) -> None:
+        self.profiles[email] = profile
+
+    def profile_unless_set(self, email: str, profile: Profile) -> Profile:
+        with self._lock:
+            return self.profiles.setdefault(email, profile)
+
+
 @dataclass
 class FakeMailer:
     sent: list[OutgoingEmail] = field(default_factory=list)
@@ -324,10 +343,24 @@ def fake_app(settings: Settings, **fakes: object) -> Billify:
         "access": FakeAccessStore(),
         "links": ActionLinks(TEST_SECRET),
         "inbox_store": FakeInboxStore(),
+        "profiles": FakeProfileStore(),
+        "rates": steady_rates(),
         **fakes,
     }
     parts.setdefault("intake", RecordThenQueue(parts["repository"], parts["queue"]))
     return Billify(settings=settings, **parts)
+
+
+# Round made-up rates (units per euro), the same every weekday: MYR 12.50 is EUR 2.50.
+STEADY_PER_EURO = {"MYR": "5", "USD": "1.25", "GBP": "0.8"}
+
+
+def steady_rates(
+    start: dt.date = dt.date(2025, 1, 1), end: dt.date = dt.date(2027, 12, 31)
+) -> FakeRates:
+    """Rates published on every weekday from ``start`` to ``end`` (weekends have none)."""
+    days = (start + dt.timedelta(days=n) for n in range((end - start).days + 1))
+    return FakeRates({day: STEADY_PER_EURO for day in days if day.weekday() < 5})
 
 
 TEST_SECRET = b"a test secret of at least thirty-two bytes"
@@ -357,3 +390,4 @@ def _checks() -> None:
     _clock: Clock = FixedClock()
     _access: AccessStore = FakeAccessStore()
     _inbox: InboxStore = FakeInboxStore()
+    _profiles: ProfileStore = FakeProfileStore()

@@ -16,7 +16,8 @@ from billify.domain.auth import ACTION_LINK_LIFETIME, ActionLinks, Scope
 from billify.domain.models import Invoice, InvoiceStatus
 
 # What a page opened from an emailed link offers first (its ``do=``).
-ACTIONS = frozenset({"view", "fix", "confirm", "not-duplicate"})
+# ``export``: a month's page that downloads the accountant's ZIP (the report's pack link).
+ACTIONS = frozenset({"view", "fix", "confirm", "not-duplicate", "export"})
 
 
 def action_url(
@@ -66,3 +67,25 @@ def month_link(
 ) -> str:
     """The monthly report's link: the page at ``month`` (YYYY-MM) for ``email``."""
     return action_url(links, public_url, email, Scope(month=month), "view", now)
+
+
+def pack_link(links: ActionLinks, public_url: str, email: str, month: str, now: dt.datetime) -> str:
+    """The monthly report's link to the accountant's ZIP: the page at ``month`` (YYYY-MM) for
+    ``email``, which starts the download once opened."""
+    return action_url(links, public_url, email, Scope(month=month), "export", now)
+
+
+@dataclass(frozen=True)
+class ReportLinks:
+    """The monthly report's links, sharing one token: the month on the page, and the same
+    page starting the download of the month's ZIP for the accountant."""
+
+    month: str
+    pack: str
+
+
+def report_links(
+    links: ActionLinks, public_url: str, email: str, month: str, now: dt.datetime
+) -> ReportLinks:
+    token = links.sign(email, Scope(month=month), now + ACTION_LINK_LIFETIME)
+    return ReportLinks(_url(public_url, token, "view"), _url(public_url, token, "export"))

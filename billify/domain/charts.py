@@ -6,7 +6,8 @@ It is drawn at twice its display size so it stays sharp on high-density screens.
 It is drawn in grey levels (mode ``L``, anti-aliased text) whose palette maps each level to its
 real colour: a few exact levels for bars and grid, the rest a ramp white -> muted -> ink for text
 and its anti-aliased edges. That gives an exact palette PNG with no quantize step, which was
-most of the cost of a report.
+most of the cost of a report. Text is drawn once per string into a small cached tile and pasted
+(exact, as text only ever sits on white): reports repeat the same days, steps and names.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import math
 import threading
 from collections.abc import Sequence
 from decimal import Decimal
+from importlib.resources import files
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -63,6 +65,22 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return cache[size]
 
 
+def _text_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """A font for words in any of the emails' languages (é, ü, ß, €): Pillow's own default
+    has ASCII only. Bitstream Vera ships with reportlab (a dependency, for printing);
+    Pillow's default stands in if it is ever missing. Loaded once per thread and size."""
+    cache: dict[int, ImageFont.FreeTypeFont | ImageFont.ImageFont] = _fonts.__dict__.setdefault(
+        "text_by_size", {}
+    )
+    if size not in cache:
+        try:
+            with (files("reportlab") / "fonts" / "Vera.ttf").open("rb") as face:
+                cache[size] = ImageFont.truetype(io.BytesIO(face.read()), size)
+        except (ModuleNotFoundError, OSError):
+            cache[size] = _font(size)
+    return cache[size]
+
+
 def bar_chart(
     labels: Sequence[str],
     values: Sequence[Decimal],
@@ -81,12 +99,11 @@ def bar_chart(
     w, h = width * SCALE, height * SCALE
     image = Image.new("L", (w, h), WHITE_LEVEL)
     draw = ImageDraw.Draw(image)
-    font = _font(11 * SCALE)
 
     top, bottom = (34 if title else 22) * SCALE, 22 * SCALE
     left, right = 56 * SCALE, 10 * SCALE
     if title:
-        draw.text((left, 6 * SCALE), title, fill=INK_LEVEL, font=_font(15 * SCALE))
+        image.paste(_text_tile(title, INK_LEVEL, size=TITLE_SIZE), (left, 6 * SCALE))
     plot_h = h - top - bottom
     peak = max((v for v in values), default=Decimal(0))
     step = _nice_step(peak / 4 if peak > 0 else Decimal(1))
@@ -95,11 +112,11 @@ def bar_chart(
     for n in range(lines + 1):
         y = top + plot_h - int(plot_h * n / lines)
         draw.line([(left, y), (w - right, y)], fill=GRID_LEVEL, width=SCALE)
-        text = _short(step * n)
-        text_w = draw.textlength(text, font=font)
-        draw.text((left - 6 * SCALE - text_w, y - 7 * SCALE), text, fill=MUTED_LEVEL, font=font)
+        tile = _text_tile(_short(step * n), MUTED_LEVEL)
+        image.paste(tile, (left - 6 * SCALE - tile.width, y - 7 * SCALE))
     if unit:
-        draw.text((6 * SCALE, top - 16 * SCALE), unit, fill=MUTED_LEVEL, font=font)
+        # Above the top axis label (which may be as wide as the margin), not beside it.
+        image.paste(_text_tile(unit, MUTED_LEVEL), (6 * SCALE, top - 21 * SCALE))
 
     count = max(len(values), 1)
     slot = (w - left - right) / count
@@ -113,17 +130,96 @@ def bar_chart(
                 [(x0, top + plot_h - max(bar_h, SCALE)), (x0 + bar_w, top + plot_h)], fill=level
             )
         if label:
-            label_w = draw.textlength(label, font=font)
-            draw.text(
-                (x0 + bar_w / 2 - label_w / 2, top + plot_h + 4 * SCALE),
-                label,
-                fill=MUTED_LEVEL,
-                font=font,
-            )
+            tile = _text_tile(label, MUTED_LEVEL)
+            image.paste(tile, (x0 + (bar_w - tile.width) // 2, top + plot_h + 4 * SCALE))
     image.putpalette(_PALETTE)  # the image becomes mode P: each grey level shown as its colour
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", compress_level=COMPRESS_LEVEL)
     return buffer.getvalue()
+
+
+def horizontal_bar_chart(
+    labels: Sequence[str],
+    values: Sequence[Decimal],
+    *,
+    value_labels: Sequence[str] | None = None,
+    unit: str = "",
+    width: int = 600,
+    row_height: int = 22,
+) -> bytes:
+    """One horizontal bar per label, in the order given, each with its value label at its end
+    (e.g. its share, ``34 %``; short numbers by default), as PNG drawn at 2x. The height
+    follows the number of bars."""
+    texts = list(value_labels) if value_labels is not None else [_short(v) for v in values]
+    if not len(labels) == len(values) == len(texts):
+        raise ValueError("one label and one value label per value")
+    row, pad = row_height * SCALE, 6 * SCALE
+    top = (22 if unit else 4) * SCALE
+    w, h = width * SCALE, top + row * len(values) + pad
+    image = Image.new("L", (w, h), WHITE_LEVEL)
+    draw = ImageDraw.Draw(image)
+    if unit:
+        image.paste(_text_tile(unit, MUTED_LEVEL), (pad, 4 * SCALE))
+    names = [_text_tile(label, INK_LEVEL, room=int(w * 0.36)) for label in labels]
+    ends = [_text_tile(text, MUTED_LEVEL) for text in texts]
+    name_w = max((n.width for n in names), default=0) + 2 * pad
+    span = max(w - name_w - max((e.width for e in ends), default=0) - 2 * pad, SCALE)
+    peak = max(values, default=Decimal(0))
+    for index, (name, value, end) in enumerate(zip(names, values, ends, strict=True)):
+        y = top + row * index
+        image.paste(name, (pad, y + (row - name.height) // 2))
+        length = int(span * float(value / peak)) if peak > 0 and value > 0 else 0
+        bar_top, bar_bottom = y + row // 5, y + row * 4 // 5
+        if length:
+            level = BAR_MAX_LEVEL if value == peak else BAR_LEVEL
+            draw.rectangle([(name_w, bar_top), (name_w + length, bar_bottom)], fill=level)
+        else:
+            draw.line([(name_w, bar_top), (name_w, bar_bottom)], fill=GRID_LEVEL, width=SCALE)
+        image.paste(end, (name_w + length + pad, y + (row - end.height) // 2))
+    image.putpalette(_PALETTE)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=COMPRESS_LEVEL)
+    return buffer.getvalue()
+
+
+LABEL_SIZE = 11 * SCALE
+TITLE_SIZE = 15 * SCALE
+_MAX_TILES = 2048
+
+
+def _text_tile(text: str, level: int, *, size: int = LABEL_SIZE, room: int = 0) -> Image.Image:
+    """``text`` drawn on white at ``level`` (cut to ``room`` pixels if given), as
+    ``draw.text`` at the tile's corner would, cached per thread: the same days, axis steps,
+    category names and shares come back in every report, and drawing a string costs ~0.3 ms.
+    Pasted, a tile is exact, since text is only ever drawn on white."""
+    tiles: dict[tuple[str, int, int, int], Image.Image] = _fonts.__dict__.setdefault("tiles", {})
+    key = (text, level, size, room)
+    tile = tiles.get(key)
+    if tile is None:
+        font = _text_font(size)
+        shown = _fitted(text, room, font) if room else _chart_text(text)
+        _, _, right, bottom = font.getbbox(shown)
+        tile = Image.new("L", (max(int(right), 1), max(int(bottom), 1)), WHITE_LEVEL)
+        ImageDraw.Draw(tile).text((0, 0), shown, fill=level, font=font)
+        if len(tiles) >= _MAX_TILES:
+            tiles.clear()
+        tiles[key] = tile
+    return tile
+
+
+def _chart_text(text: str) -> str:
+    # Locales space numbers with (narrow) no-break spaces, which the font draws as boxes.
+    return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+def _fitted(text: str, room: int, font: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> str:
+    """``text``, cut with an ellipsis to fit in ``room`` pixels."""
+    text = _chart_text(text)
+    if font.getlength(text) <= room:
+        return text
+    while len(text) > 1 and font.getlength(text + "…") > room:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def _nice_step(raw: Decimal) -> Decimal:

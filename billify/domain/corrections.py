@@ -11,6 +11,7 @@ from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from billify.domain.categories import CATEGORIES
 from billify.domain.models import Extraction
 
 CORRECTABLE_FIELDS = (
@@ -21,6 +22,7 @@ CORRECTABLE_FIELDS = (
     "vendor",
     "date",
     "invoice_number",
+    "category",
 )
 _AMOUNTS = frozenset({"total", "subtotal", "tax"})
 _CLEARABLE = frozenset({"subtotal", "tax", "vendor", "invoice_number"})
@@ -73,6 +75,10 @@ def _parse(name: str, raw: str) -> Any:
         if not _CURRENCY.fullmatch(code):
             raise InvalidCorrection(name, "currency must be a three-letter ISO 4217 code")
         return code
+    if name == "category":
+        if text.lower() not in CATEGORIES:
+            raise InvalidCorrection(name, f"category must be one of: {', '.join(CATEGORIES)}")
+        return text.lower()
     if name == "date":
         try:
             return dt.date.fromisoformat(text)

@@ -266,14 +266,15 @@ class Invoice:
         return (
             mine.date == theirs.date
             and mine.currency == theirs.currency
-            and _simplified(mine.vendor) == _simplified(theirs.vendor)
+            and vendor_key(mine.vendor) == vendor_key(theirs.vendor)
         )
 
     def with_changes(self, **changes: Any) -> Invoice:
         return replace(self, **changes)
 
 
-def _simplified(text: str | None) -> str:
+def vendor_key(text: str | None) -> str:
+    """A vendor's name as compared: upper case, letters and digits only."""
     return "".join(ch for ch in (text or "").upper() if ch.isalnum())
 
 

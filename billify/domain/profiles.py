@@ -9,6 +9,14 @@ from dataclasses import dataclass
 LOCALES = ("en", "de", "fr")
 DEFAULT_LOCALE = LOCALES[0]
 _CURRENCY = re.compile(r"[A-Z]{3}")
+# What a user may take as their home currency: the euro and the currencies the ECB publishes a
+# reference rate for (any other could not be converted to). Not BGN (the euro since 2026),
+# HRK (2023) or RUB (suspended since 2022): no rate today.
+SUPPORTED_HOME_CURRENCIES = (
+    "EUR", "AUD", "BRL", "CAD", "CHF", "CNY", "CZK", "DKK", "GBP", "HKD", "HUF", "IDR",
+    "ILS", "INR", "ISK", "JPY", "KRW", "MXN", "MYR", "NOK", "NZD", "PHP", "PLN", "RON",
+    "SEK", "SGD", "THB", "TRY", "USD", "ZAR",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -23,6 +31,39 @@ class Profile:
 
     def locale_or(self, default: str = DEFAULT_LOCALE) -> str:
         return self.locale or default
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """A user's choices with the defaults applied: what their emails and reports use."""
+
+    home_currency: str
+    locale: str
+
+
+class InvalidPreference(ValueError):
+    """A choice Billify cannot honour; ``field`` names it (``home_currency``, ``locale``)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def home_currency_choice(code: str) -> str:
+    """``code`` as stored (``myr`` -> ``MYR``), or ``InvalidPreference``."""
+    normal = code.strip().upper()
+    if normal not in SUPPORTED_HOME_CURRENCIES:
+        supported = ", ".join(SUPPORTED_HOME_CURRENCIES)
+        raise InvalidPreference("home_currency", f"{code!r} is not one of {supported}")
+    return normal
+
+
+def locale_choice(locale: str) -> str:
+    normal = locale.strip().lower()
+    if normal not in LOCALES:
+        raise InvalidPreference("locale", f"{locale!r} is not one of {', '.join(LOCALES)}")
+    return normal
 
 
 def valid_currency(code: str) -> bool:

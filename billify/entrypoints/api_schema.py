@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from billify.domain import export
 from billify.domain.auth import Viewer
+from billify.domain.categories import CATEGORIES
 from billify.domain.corrections import CORRECTABLE_FIELDS
 from billify.domain.models import Invoice, InvoiceStatus
 from billify.domain.reports import counts
@@ -76,6 +77,25 @@ class Me(BaseModel):
     auth: Literal["on", "off"]
     # Where to forward invoices by email (a full session's, when BILLIFY_INBOUND_DOMAIN is set).
     inbound_address: str | None = None
+    # A signed-in user's choices, the defaults applied, and what they may choose from.
+    home_currency: str | None = None
+    locale: str | None = None
+    home_currencies: list[str] = []
+    locales: list[str] = []
+    # What an invoice's ``category`` may be corrected to (PATCH /invoices/{id}).
+    categories: list[str] = Field(default_factory=lambda: list(CATEGORIES))
+
+
+class PreferencesChange(BaseModel):
+    """Either or both; a choice left out stays as it was."""
+
+    home_currency: str | None = Field(None, max_length=16, description="e.g. MYR (ISO 4217)")
+    locale: str | None = Field(None, max_length=16, description="en, de or fr")
+
+
+class PreferencesOut(BaseModel):
+    home_currency: str
+    locale: str
 
 
 class InboundAddress(BaseModel):
@@ -93,6 +113,7 @@ class InvoiceChange(BaseModel):
     vendor: str | None = None
     date: str | None = None
     invoice_number: str | None = None
+    category: str | None = None  # one of billify.domain.categories.CATEGORIES
 
     def corrections(self) -> dict[str, str]:
         return {f: v for f in CORRECTABLE_FIELDS if (v := getattr(self, f)) is not None}
@@ -130,6 +151,13 @@ class InvoiceRow(BaseModel):
     original_filename: str | None
     name: str
     email: str
+    category: str | None = None  # one of billify.domain.categories.CATEGORIES
+    net: str | None = None  # total minus tax; the subtotal when only that was read
+    home_amount: str | None = None  # the total in the home currency, at the ECB rate
+    home_currency: str | None = None
+    rate: str | None = None
+    rate_date: str | None = None
+    file: str | None = None  # the original's name in the month's pack (the list only)
     confidence: dict[str, float]
     evidence: dict[str, EvidenceOut] = {}  # where each field was read
     error: str | None = None

@@ -24,13 +24,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import billify
-from billify import accounts, inbox, services
+from billify import accounts, inbox, profiles, services
 from billify.accounts import SignedIn
 from billify.adapters.aws import direct_upload
 from billify.bootstrap import Billify
 from billify.domain import notifications
 from billify.domain.auth import Viewer
 from billify.domain.corrections import InvalidCorrection
+from billify.domain.profiles import LOCALES, SUPPORTED_HOME_CURRENCIES
 from billify.domain.uploads import (
     MAX_REQUEST_BYTES,
     MAX_UPLOAD_BYTES,
@@ -51,6 +52,8 @@ from billify.entrypoints.api_schema import (
     InvoiceOut,
     Me,
     NotSignedIn,
+    PreferencesChange,
+    PreferencesOut,
     SignedOut,
     SignInRequest,
     SignInSent,
@@ -305,6 +308,7 @@ def create_app(
                 corrections=change.corrections(),
                 not_duplicate=bool(change.not_duplicate),
                 review=app.review,
+                home=app.home,
             )
         except InvalidCorrection as error:
             return error_answer(400, "invalid_change", error.message, error.field)
@@ -407,7 +411,12 @@ def create_app(
     )
     def open_sign_in_link(request: Request, token: str = Query(max_length=128)) -> Any:
         """The emailed sign-in link: signs this browser in (a new session) and opens the page."""
-        signed = accounts.sign_in(token, app.accounts, request.cookies.get(SESSION_COOKIE))
+        signed = accounts.sign_in(
+            token,
+            app.accounts,
+            replacing=request.cookies.get(SESSION_COOKIE),
+            accept_language=request.headers.get("accept-language"),
+        )
         if signed is None:
             return _link_refused(request, "This sign-in link has expired or was already used.")
         return _with_session(RedirectResponse(PAGE, status_code=303), signed, app)
@@ -451,7 +460,10 @@ def create_app(
     )
     def me(request: Request) -> Any:
         """Who this session (or API key) is; ``auth`` is ``off`` in open mode (then answered
-        even to a caller without a key, so the page knows to ask for one, not to sign in)."""
+        even to a caller without a key, so the page knows to ask for one, not to sign in).
+        A signed-in user's ``home_currency`` and ``locale`` are the ones in effect (their
+        choice, else the server's defaults); ``home_currencies`` and ``locales`` are what
+        ``PUT /me/preferences`` accepts."""
         viewer: Viewer | None = request.state.viewer
         if viewer is None and not sessions_on:
             return Me(email=None, name=None, auth="off")
@@ -464,7 +476,40 @@ def create_app(
             scope=viewer.scope.text() if viewer.scope else None,
             auth=app.settings.auth,
             inbound_address=_inbound_of(viewer, inbox.inbound_address),
+            **_choices_of(viewer),
         )
+
+    def _choices_of(viewer: Viewer) -> dict[str, Any]:
+        if viewer.email is None:
+            return {}
+        chosen = profiles.preferences_of(viewer.email, app.profiles, app.settings)
+        return {
+            "home_currency": chosen.home_currency,
+            "locale": chosen.locale,
+            "home_currencies": list(SUPPORTED_HOME_CURRENCIES),
+            "locales": list(LOCALES),
+        }
+
+    @api.put(
+        "/me/preferences",
+        response_model=PreferencesOut,
+        dependencies=SIGNED_IN,
+        responses=error_responses(400, 401, 403, 413, 422, 429, 503),
+    )
+    def change_preferences(change: PreferencesChange, viewer: Viewer = Depends(signed_in)) -> Any:
+        """Choose your home currency (reports and totals are converted to it; one of
+        ``GET /me``'s ``home_currencies``) and the language of your emails (``en``, ``de``,
+        ``fr``). Either may be left out. Only a full session (not a link's, not an API key)."""
+        if viewer.email is None or viewer.scope is not None:
+            return error_answer(403, "forbidden", "sign in to change your preferences")
+        try:
+            chosen = profiles.change_preferences(
+                viewer.email, app.profiles, change.home_currency, change.locale
+            )
+        except profiles.InvalidPreference as error:
+            return error_answer(400, "invalid_preference", error.message, error.field)
+        preferences = profiles.effective(chosen, app.settings)
+        return PreferencesOut(home_currency=preferences.home_currency, locale=preferences.locale)
 
     @api.post(
         "/me/inbound-address",

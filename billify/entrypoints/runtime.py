@@ -55,9 +55,37 @@ def _safe_queue(app: LocalBillify) -> None:
         log.exception("queueing the monthly reports failed")
 
 
+def refresh_rates(app: LocalBillify) -> bool:
+    """Fetch the ECB's reference rates anew when online (``BILLIFY_RATES_URL``); offline,
+    the rates shipped with the package (or downloaded last) stay in use."""
+    if app.rates is None or not app.settings.rates_url:
+        return False
+    return app.rates.refresh(app.settings.rates_url)
+
+
+def _catch_up(app: LocalBillify) -> None:
+    """At start: today's rates first (reports convert with them), then last month's reports."""
+    refresh_rates(app)
+    _safe_queue(app)
+
+
+# The ECB publishes its reference rates around 16:00 CET on working days.
+RATES_HOUR, RATES_MINUTE, RATES_ZONE = 16, 30, "Europe/Berlin"
+
+
 def start_scheduler(app: LocalBillify) -> BackgroundScheduler:
     settings = app.settings
     scheduler = BackgroundScheduler(timezone=settings.tz)
+    scheduler.add_job(
+        refresh_rates,
+        CronTrigger(
+            day_of_week="mon-fri", hour=RATES_HOUR, minute=RATES_MINUTE, timezone=RATES_ZONE
+        ),
+        args=[app],
+        id="exchange-rates",
+        coalesce=True,
+        misfire_grace_time=12 * 3600,
+    )
     scheduler.add_job(
         _safe_queue,
         CronTrigger(
@@ -207,7 +235,7 @@ def background_services(
     poller = start_imap_poller(app, polling)  # here only: two pollers of one mailbox race
     cron = start_scheduler(app) if scheduler else None
     if scheduler and catch_up:
-        catching_up = threading.Thread(target=_safe_queue, args=[app], name="report-catch-up")
+        catching_up = threading.Thread(target=_catch_up, args=[app], name="report-catch-up")
         catching_up.daemon = True
         catching_up.start()
     try:

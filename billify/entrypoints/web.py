@@ -1,5 +1,6 @@
 """The web page and the routes it needs beside the API: the month's list (also the export, as
-JSON or CSV) and thumbnails. Registered by ``create_app``; routes parse, call a use case, answer.
+JSON or CSV, and the accountant's pack, a ZIP) and thumbnails. Registered by ``create_app``;
+routes parse, call a use case, answer.
 
 The page itself (``/`` and ``/static/...``) is public, static and carries no data: it is served
 before the API key check, and sends the key the user pasted with every API call it makes.
@@ -9,19 +10,22 @@ from __future__ import annotations
 
 import io
 import logging
-from typing import Any, Literal
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Any, Literal
 
 from fastapi import Depends, FastAPI, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from PIL import Image, ImageOps, UnidentifiedImageError
 from starlette.responses import FileResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from billify import services
+from billify import packing, services
 from billify.bootstrap import Billify
-from billify.domain import export
+from billify.domain import export, pack
 from billify.domain.auth import Viewer
+from billify.domain.models import Invoice
 from billify.domain.reports import Month
 from billify.domain.uploads import UploadRejected, validate_email_address
 from billify.entrypoints.api_schema import (
@@ -39,6 +43,8 @@ STATIC_PACKAGE = ("billify.entrypoints", "static")
 THUMBNAIL_SIZE = (320, 320)
 # Larger images are not thumbnailed (decompression bombs are refused by the extractor anyway).
 _MAX_THUMBNAIL_PIXELS = 60_000_000
+_PACK_IN_MEMORY = 8 * 1024 * 1024  # a larger pack is spooled to a temporary file
+_PACK_CHUNK = 256 * 1024
 _PAGE_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self';"
@@ -69,8 +75,14 @@ def register(api: FastAPI, app: Billify) -> None:
         dependencies=SIGNED_IN,
         responses={
             200: {
-                "content": {"text/csv": {"schema": {"type": "string"}}},
-                "description": "The month's invoices (CSV with ?format=csv or Accept: text/csv)",
+                "content": {
+                    "text/csv": {"schema": {"type": "string"}},
+                    "application/zip": {"schema": {"type": "string", "format": "binary"}},
+                },
+                "description": (
+                    "The month's invoices (CSV with ?format=csv or Accept: text/csv; with"
+                    " ?format=zip the accountant's pack: the CSV and every original file)"
+                ),
             },
             **error_responses(400, 401, 413, 422, 429, 503),
         },
@@ -83,7 +95,7 @@ def register(api: FastAPI, app: Billify) -> None:
         month: str | None = Query(
             None, max_length=7, description="YYYY-MM; default: this month (BILLIFY_TIMEZONE)"
         ),
-        format: Literal["json", "csv"] | None = Query(
+        format: Literal["json", "csv", "zip"] | None = Query(
             None, description="Default: JSON, or CSV when the Accept header asks for text/csv"
         ),
         viewer: Viewer = Depends(signed_in),
@@ -105,16 +117,18 @@ def register(api: FastAPI, app: Billify) -> None:
         invoices = services.invoices_of_month(
             chosen, address, viewer, repository=app.repository, timezone=app.settings.tz
         )
+        if format == "zip":
+            return _pack_answer(chosen, invoices, app)
         wants_csv = format == "csv" or (
             format is None and "text/csv" in request.headers.get("accept", "")
         )
         if wants_csv:
             return Response(
-                export.to_csv(invoices),
+                export.to_csv(invoices, app.settings.tz),
                 media_type="text/csv; charset=utf-8",
                 headers={"Content-Disposition": f'attachment; filename="billify-{chosen}.csv"'},
             )
-        return InvoiceList.model_validate(export.month_export(chosen, invoices))
+        return InvoiceList.model_validate(export.month_export(chosen, invoices, app.settings.tz))
 
     @api.get(
         "/invoices/{invoice_id}/thumbnail",
@@ -185,6 +199,29 @@ def _first_page(document: bytes) -> Image.Image | None:
         return image
     finally:
         pdf.close()
+
+
+def _pack_answer(month: Month, invoices: list[Invoice], app: Billify) -> StreamingResponse:
+    """The month's pack, built in a spooled temporary file (on disk once it grows), then
+    streamed from it: neither the originals nor the ZIP are held in memory whole."""
+    spool = tempfile.SpooledTemporaryFile(max_size=_PACK_IN_MEMORY)  # noqa: SIM115 (closed below)
+    try:
+        packing.write_pack(month, invoices, blobs=app.blobs, out=spool, timezone=app.settings.tz)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return StreamingResponse(
+        _chunks_then_close(spool),
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{pack.zip_name(month)}"'},
+    )
+
+
+def _chunks_then_close(spool: IO[bytes]) -> Iterator[bytes]:
+    with spool:
+        while chunk := spool.read(_PACK_CHUNK):
+            yield chunk
 
 
 class PageFiles(StaticFiles):

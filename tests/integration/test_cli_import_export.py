@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -210,13 +211,67 @@ def test_export_of_a_month_without_invoices_is_the_header_only(data_dir: Path) -
     assert result.stdout_bytes == ",".join(COLUMNS).encode() + b"\r\n"
 
 
+def test_export_of_the_pack_writes_a_zip_of_the_csv_and_the_originals(
+    data_dir: Path, months: dict[str, list[str]], tmp_path: Path
+) -> None:
+    target = tmp_path / "november.zip"
+    result = runner.invoke(
+        cli, ["export", "--month", "2026-11", "--format", "zip", "-o", str(target)]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"3 invoice(s), 3 file(s) written to {target}" in result.stderr
+    archive = zipfile.ZipFile(target)
+    rows = list(csv.DictReader(io.StringIO(archive.read("billify-2026-11.csv").decode())))
+    assert sorted(r["id"] for r in rows) == sorted(months["2026-11"])
+    assert sorted(archive.namelist()) == sorted([*(r["file"] for r in rows), "billify-2026-11.csv"])
+    app = open_app(data_dir)
+    for row in rows:
+        invoice = app.repository.get(row["id"])
+        assert invoice is not None and archive.read(row["file"]) == app.blobs.get(invoice.blob_key)
+    assert sorted(r["file"].rsplit(".", 1)[1] for r in rows) == ["jpg", "jpg", "png"]
+    assert not target.with_name("november.zip.part").exists()
+
+
+def test_the_pack_leaves_out_an_original_deleted_meanwhile(
+    data_dir: Path, months: dict[str, list[str]], tmp_path: Path
+) -> None:
+    app = open_app(data_dir)
+    gone = app.repository.get(months["2026-11"][0])
+    assert gone is not None
+    app.blobs.delete(gone.blob_key)
+    target = tmp_path / "november.zip"
+    result = runner.invoke(cli, ["export", "--month=2026-11", "--format=zip", f"--output={target}"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "3 invoice(s), 2 file(s)" in result.stderr
+        and f"missing: the original of invoice {gone.id}" in result.stderr
+    )
+    archive = zipfile.ZipFile(target)
+    rows = {
+        r["id"]: r
+        for r in csv.DictReader(io.StringIO(archive.read("billify-2026-11.csv").decode()))
+    }
+    assert rows[gone.id]["file"] == "" and len(archive.namelist()) == 3
+
+
+def test_a_pack_into_a_missing_folder_is_a_clear_error(
+    data_dir: Path, months: dict[str, list[str]], tmp_path: Path
+) -> None:
+    target = tmp_path / "nowhere" / "november.zip"
+    result = runner.invoke(cli, ["export", "--month=2026-11", "--format=zip", "-o", str(target)])
+    assert result.exit_code == 1, result.output
+    assert f"error: the pack could not be written to {target}: " in result.stderr
+    assert not target.parent.exists()
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
         (["--month", "2026-13"], "error: month must be YYYY-MM, got '2026-13'"),
         (["--month", "November"], "error: month must be YYYY-MM, got 'November'"),
         (["--month", "2026-11", "--email", "bo@@example"], "error: email is not valid"),
-        (["--month", "2026-11", "--format", "xml"], "'xml' is not one of 'csv', 'json'"),
+        (["--month", "2026-11", "--format", "xml"], "'xml' is not one of 'csv', 'json', 'zip'"),
+        (["--month", "2026-11", "--format", "zip"], "error: --format zip needs --output FILE"),
     ],
 )
 def test_a_bad_export_request_is_a_clear_error(

@@ -276,12 +276,15 @@ def test_the_monthly_report_links_to_its_month(app: Billify) -> None:
     assert run.sent == [ANA]
     (report,) = mailer(app).sent
     links = actions(report)
-    assert set(links) == {"view"}
-    assert verified(links["view"], app) == (ANA, Scope(month="2026-11"))
-    assert f'href="{html.escape(links["view"])}"' in report.html
+    assert set(links) == {"view", "export"}  # the month, and its ZIP for the accountant
+    for action in links:
+        assert verified(links[action], app) == (ANA, Scope(month="2026-11"))
+        assert f'href="{html.escape(links[action])}"' in report.html
     client = TestClient(create_app(app))
     opened = client.get(links["view"].removeprefix(PUBLIC), follow_redirects=False)
     assert opened.headers["location"] == "../#month=2026-11"
+    pack = client.get(links["export"].removeprefix(PUBLIC), follow_redirects=False)
+    assert pack.headers["location"] == "../#month=2026-11&do=export"
 
 
 def test_a_report_signs_one_link(app: Billify) -> None:

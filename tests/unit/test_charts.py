@@ -4,7 +4,16 @@ from decimal import Decimal
 import pytest
 from PIL import Image
 
-from billify.domain.charts import BAR, BAR_MAX, GRID, INK, MUTED, WHITE, bar_chart
+from billify.domain.charts import (
+    BAR,
+    BAR_MAX,
+    GRID,
+    INK,
+    MUTED,
+    WHITE,
+    bar_chart,
+    horizontal_bar_chart,
+)
 
 
 def test_bar_chart_is_a_png_at_twice_the_display_size() -> None:
@@ -52,3 +61,39 @@ def test_title_is_drawn_in_ink() -> None:
     titled = _rgb(bar_chart(["1"], [Decimal(5)], title="Spend per day"))
     assert INK in {c for _, c in titled.getcolors(maxcolors=4096) or []}
     assert INK not in {c for _, c in plain.getcolors(maxcolors=4096) or []}
+
+
+def test_horizontal_bars_grow_with_their_value_and_the_height_with_their_number() -> None:
+    png = horizontal_bar_chart(
+        ["Groceries", "Santé", "Büro"],
+        [Decimal(40), Decimal(10), Decimal(0)],
+        value_labels=["80 %", "20 %", "0 %"],
+    )
+    image = _rgb(png)
+    assert image.size[0] == 1200 and len(png) < 30_000
+    taller = horizontal_bar_chart(["a"] * 6, [Decimal(1)] * 6)
+    assert Image.open(io.BytesIO(taller)).size[1] > image.size[1]
+
+    def bar_length(row: int) -> int:
+        y = 8 + 44 * row + 22  # rows of 22 px (44 at 2x), from 4 px down; a bar's middle
+        return sum(1 for x in range(image.size[0]) if image.getpixel((x, y)) in (BAR, BAR_MAX))
+
+    longest, quarter, nothing = bar_length(0), bar_length(1), bar_length(2)
+    assert nothing == 0 and longest > 300
+    assert abs(quarter - longest / 4) <= 2  # 10 is a quarter of 40
+    colours = {c for _, c in image.getcolors(maxcolors=4096) or []}
+    assert {BAR, BAR_MAX, INK, MUTED} <= colours  # names in ink, shares muted, the top bar darker
+
+
+def test_horizontal_labels_draw_accents_not_boxes() -> None:
+    # A missing glyph is drawn as the same box whatever the letter: accents must differ.
+    plain = horizontal_bar_chart(["Sante"], [Decimal(1)], value_labels=[""])
+    accented = horizontal_bar_chart(["Santé"], [Decimal(1)], value_labels=[""])
+    boxed = horizontal_bar_chart(["Sant\uffff"], [Decimal(1)], value_labels=[""])
+    assert plain != accented != boxed
+
+
+def test_horizontal_chart_needs_matching_labels() -> None:
+    with pytest.raises(ValueError):
+        horizontal_bar_chart(["a"], [Decimal(1)], value_labels=["1", "2"])
+    assert horizontal_bar_chart([], []).startswith(b"\x89PNG")

@@ -16,6 +16,8 @@ from billify.config import Settings
 from billify.domain.access import hash_key
 from billify.domain.action_links import action_url
 from billify.domain.auth import ActionLinks, Scope
+from billify.domain.categories import CATEGORIES
+from billify.domain.profiles import SUPPORTED_HOME_CURRENCIES
 from billify.entrypoints.api_schema import SESSION_COOKIE
 from billify.entrypoints.http import create_app
 from tests.conftest import jpeg_bytes
@@ -114,6 +116,11 @@ def test_the_link_signs_in_once_with_a_safe_cookie(app: Billify) -> None:
         "scope": None,
         "auth": "on",
         "inbound_address": None,  # no BILLIFY_INBOUND_DOMAIN here
+        "home_currency": "EUR",  # the server's default: Ana chose none
+        "locale": "en",
+        "home_currencies": list(SUPPORTED_HOME_CURRENCIES),
+        "locales": ["en", "de", "fr"],
+        "categories": list(CATEGORIES),
     }
     again = TestClient(create_app(app)).get(link, follow_redirects=False)
     assert again.status_code == 400 and again.json()["error"] == "invalid_link"

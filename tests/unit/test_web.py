@@ -2,7 +2,9 @@
 them, over the in-memory fakes."""
 
 import csv
+import datetime as dt
 import io
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +16,8 @@ from billify import services
 from billify.bootstrap import Billify
 from billify.config import Settings
 from billify.domain.access import hash_key
+from billify.domain.action_links import action_url
+from billify.domain.auth import Scope
 from billify.domain.models import Extraction, LineItem
 from billify.entrypoints.http import create_app
 from tests.conftest import MINIMAL_PDF, jpeg_bytes
@@ -22,6 +26,7 @@ from tests.sessions import sign_in
 
 FORM = {"name": "Ana", "email": "ana@example.com"}
 LIST = {"email": "ana@example.com", "month": "2026-11"}
+NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)  # the fake clock's
 
 
 def make_app(tmp_path: Path, **settings: object) -> Billify:
@@ -85,6 +90,52 @@ def test_month_list_as_json_and_csv(client: TestClient, app: Billify) -> None:
     assert other_month["invoices"] == []
     assert client.get("/invoices", params={**LIST, "month": "2026-13"}).status_code == 400
     assert client.get("/invoices", params={**LIST, "email": "nope"}).status_code == 400
+
+
+def test_month_pack_as_zip(client: TestClient, app: Billify) -> None:
+    first, second = upload(client, app), upload(client, app, jpeg_bytes(2))
+    answer = client.get("/invoices", params={**LIST, "format": "zip"})
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/zip"
+    disposition = answer.headers["content-disposition"]
+    assert disposition == 'attachment; filename="billify-2026-11.zip"'
+    archive = zipfile.ZipFile(io.BytesIO(answer.content))
+    rows = list(csv.DictReader(io.StringIO(archive.read("billify-2026-11.csv").decode())))
+    assert sorted(r["id"] for r in rows) == sorted([first, second])
+    assert sorted(archive.namelist()) == sorted([*(r["file"] for r in rows), "billify-2026-11.csv"])
+    for row in rows:
+        stored = app.repository.get(row["id"])
+        assert stored and archive.read(row["file"]) == app.blobs.get(stored.blob_key)
+    assert rows[0]["file"].endswith(".jpg") and rows[0]["file"] != rows[1]["file"]
+    listed = client.get("/invoices", params=LIST).json()["invoices"]  # the JSON names them too
+    assert {i["id"]: i["file"] for i in listed} == {r["id"]: r["file"] for r in rows}
+
+
+def test_a_pack_with_an_original_gone_and_a_bad_format(client: TestClient, app: Billify) -> None:
+    invoice_id = upload(client, app)
+    stored = app.repository.get(invoice_id)
+    assert stored is not None
+    app.blobs.delete(stored.blob_key)
+    answer = client.get("/invoices", params={**LIST, "format": "zip"})
+    archive = zipfile.ZipFile(io.BytesIO(answer.content))
+    assert archive.namelist() == ["billify-2026-11.csv"]
+    (row,) = csv.DictReader(io.StringIO(archive.read("billify-2026-11.csv").decode()))
+    assert row["id"] == invoice_id and row["file"] == ""
+    refused = client.get("/invoices", params={**LIST, "format": "rar"})
+    assert refused.status_code == 422 and "error" in refused.json()
+
+
+def test_the_report_link_session_packs_its_month_only(app: Billify) -> None:
+    owner = TestClient(create_app(app))
+    upload(owner, app)  # open mode: the form's Ana
+    link = action_url(app.links, "http://x", FORM["email"], Scope(month="2026-11"), "view", NOW)
+    reader = TestClient(create_app(app))
+    assert reader.get(link.removeprefix("http://x"), follow_redirects=False).status_code == 303
+    november = reader.get("/invoices", params={**LIST, "format": "zip"})
+    assert november.status_code == 200 and november.headers["content-type"] == "application/zip"
+    assert len(zipfile.ZipFile(io.BytesIO(november.content)).namelist()) == 2
+    october = reader.get("/invoices", params={**LIST, "month": "2026-10", "format": "zip"})
+    assert october.status_code == 403 and october.json()["error"] == "forbidden"
 
 
 def test_lists_and_thumbnails_are_only_for_the_key_that_uploaded(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ import re
 import smtplib
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
@@ -38,7 +39,7 @@ from tests.sessions import link_in
 from tests.smtp_server import free_port
 
 if TYPE_CHECKING:
-    from playwright.sync_api import ConsoleMessage, Locator, Page
+    from playwright.sync_api import ConsoleMessage, Locator, Page, Route
 
 pytestmark = pytest.mark.slow
 expect = pytest.importorskip(
@@ -450,6 +451,120 @@ def test_signed_in_page_in_a_real_browser(
     assert problems == []
 
 
+def _is_month_list(url: str) -> bool:
+    return "/invoices?" in url and "format=" not in url
+
+
+def _with_conversion(route: Route) -> None:
+    """The month's list as a server converting to EUR answers it (``home_amount``...)."""
+    response = route.fetch()
+    body = response.json()
+    for invoice in body["invoices"]:
+        if invoice.get("currency") == "MYR" and invoice.get("home_amount") is None:
+            invoice.update(
+                home_amount="1.91", home_currency="EUR", rate="0.2122", rate_date="2018-12-24"
+            )
+    route.fulfill(response=response, json=body)
+
+
+def test_settings_categories_and_the_accountants_zip(
+    server: str,
+    browser: Any,
+    shared_data: Path,
+    artifacts: Path,
+    environment: dict[str, str],
+) -> None:
+    """Ana chooses her language and home currency, corrects an invoice's category with its
+    select, and downloads the month's ZIP for her accountant: from the month's link, and
+    from the report's pack link (``#month=...&do=export``), which downloads it once."""
+    outbox = Outbox(Path(environment["BILLIFY_DATA_DIR"]) / "outbox")
+    problems: list[str] = []
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    _watch(page, problems)
+    sign_in_on_page(page, server, outbox, ANA)
+    as_ana = httpx.Client(
+        base_url=server,
+        cookies={c["name"]: c["value"] for c in context.cookies()},
+        headers={"origin": server},
+    )
+
+    # --- an invoice's category, corrected with its select ---------------------------------
+    invoice_id = upload_and_wait(page, shared_data / RECEIPT)
+    row = row_of(page, invoice_id)
+    record = as_ana.get(f"/invoices/{invoice_id}").json()
+    category = row.locator('[data-field="category"]')
+    if "category" not in record:  # the records do not carry it yet: the page shows none
+        expect(category).to_have_count(0)
+    else:
+        category.click()
+        choice = row.locator("form.edit select")
+        expect(choice).to_be_focused()
+        wanted = "office" if record["category"] != "office" else "shopping"
+        choice.select_option(wanted)
+        row.locator("form.edit").get_by_role("button", name="Save").click()
+        expect(row.locator('[data-field="category"]')).to_have_text(wanted.capitalize())
+        saved = as_ana.get(f"/invoices/{invoice_id}").json()
+        assert saved["category"] == wanted and "category" in saved["user_edited"]
+    # Her home currency is still the server's (EUR): the MYR total shows its conversion
+    # beside it, the rate in its tooltip (a conversion supplied here if the server has none).
+    if record.get("home_amount") is None:
+        page.route(_is_month_list, _with_conversion)
+        page.reload()
+    converted = row_of(page, invoice_id).locator(".home-amount")
+    expect(converted).to_have_text(re.compile(r"^≈ EUR \d+\.\d\d$"))
+    expect(converted).to_have_attribute("title", re.compile(r"^1 MYR = [\d.]+ EUR: the ECB"))
+    page.unroute(_is_month_list)
+
+    # --- settings: the defaults first, then Deutsch and MYR, saved and still there later --
+    settings = page.locator("#settings")
+    expect(settings).to_be_visible()
+    expect(page.locator("#settings-locale")).to_have_value("en")
+    expect(page.locator("#settings-currency")).to_have_value("EUR")
+    page.get_by_label("Language").select_option(label="Deutsch")
+    page.get_by_label("Home currency").select_option("MYR")
+    settings.get_by_role("button", name="Save settings").click()
+    expect(page.locator("#settings-message")).to_have_text("Saved: Deutsch, MYR.")
+    me = as_ana.get("/me").json()
+    assert (me["locale"], me["home_currency"]) == ("de", "MYR")
+    page.reload()
+    expect(page.locator("#settings-locale")).to_have_value("de")
+    expect(page.locator("#settings-currency")).to_have_value("MYR")
+    # A refusal is said beside the button (a currency the page never offers).
+    page.evaluate(
+        """() => {
+          const select = document.querySelector('#settings-currency');
+          select.append(new Option('XYZ', 'XYZ'));
+          select.value = 'XYZ';
+        }"""
+    )
+    settings.get_by_role("button", name="Save settings").click()
+    expect(page.locator("#settings-message")).to_contain_text("Not saved")
+    assert as_ana.get("/me").json()["home_currency"] == "MYR"
+
+    # --- the month's ZIP for the accountant ------------------------------------------------
+    this_month = dt.datetime.now(dt.UTC).strftime("%Y-%m")
+    zip_link = page.get_by_role("link", name="Download for your accountant (ZIP)")
+    expect(zip_link).to_be_visible()
+    expect(zip_link).to_have_attribute("href", f"invoices?month={this_month}&format=zip")
+    page.set_viewport_size({"width": PHONE, "height": 844})
+    assert_fits_phone(page)
+    page.screenshot(path=str(artifacts / "page-settings-phone.png"), full_page=True)
+    page.set_viewport_size({"width": 1100, "height": 900})
+    with page.expect_download() as clicked:
+        zip_link.click()
+    assert clicked.value.suggested_filename.endswith(".zip")
+    with zipfile.ZipFile(clicked.value.path()) as pack:
+        assert len(pack.namelist()) >= 2  # the month's table and the receipt itself
+    # The report's pack link: the page at that month, which downloads the ZIP once.
+    with page.expect_download() as landed:
+        page.goto(link_from_email(server, ANA, Scope(month=this_month), "export"))
+    assert landed.value.suggested_filename.endswith(".zip")
+    expect(page).to_have_url(re.compile(rf"#month={this_month}$"))  # done: no do= left
+    context.close()
+    assert problems == []
+
+
 @pytest.fixture
 def open_environment(tmp_path: Path) -> dict[str, str]:
     return _clean_environment(tmp_path, BILLIFY_AUTH="off")
@@ -512,7 +627,7 @@ def test_open_mode_keeps_the_name_and_email_form(
             capture_output=True,
         )
         html = preview.read_text()
-        assert "Corner Bookshop" in html and "MYR 9.00" in html
+        assert "Corner Bookshop" in html and "MYR&nbsp;9.00" in html.replace("\xa0", "&nbsp;")
         report = browser.new_page(viewport={"width": 700, "height": 900})
         report.goto(preview.as_uri())
         chart = "document.querySelector('img[alt^=\"Bar chart\"]').naturalWidth"

@@ -12,9 +12,10 @@ from typing import Annotated, Literal
 import typer
 
 from billify import services
-from billify.bootstrap import NoExtractor
+from billify.bootstrap import LocalBillify, NoExtractor
 from billify.domain import export as exporting
 from billify.domain.auth import Viewer
+from billify.domain.models import Invoice
 from billify.domain.reports import Month
 from billify.domain.uploads import (
     MAX_UPLOAD_BYTES,
@@ -24,6 +25,7 @@ from billify.domain.uploads import (
     validate_upload,
 )
 from billify.entrypoints.cli.common import fail, load_app
+from billify.packing import write_pack
 
 commands = typer.Typer()
 
@@ -91,13 +93,17 @@ def import_folder(
 @commands.command("export")
 def export_month(
     month: Annotated[str, typer.Option(help="YYYY-MM")],
-    format: Annotated[Literal["csv", "json"], typer.Option(help="csv or json")] = "csv",
+    format: Annotated[
+        Literal["csv", "json", "zip"],
+        typer.Option(help="csv, json, or zip: the CSV and every original file (needs --output)"),
+    ] = "csv",
     email: Annotated[str | None, typer.Option(help="Only this user's invoices")] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here (default: stdout)")
     ] = None,
 ) -> None:
-    """Print (or write) the invoices received in a month, as CSV or JSON."""
+    """Print (or write) the invoices received in a month, as CSV or JSON, or write the
+    accountant's pack: a ZIP of the CSV and every original file of the month."""
     try:
         chosen = Month.parse(month)
     except ValueError as error:
@@ -106,20 +112,47 @@ def export_month(
         address = validate_email_address(email) if email else None
     except UploadRejected as error:
         raise fail(error.message) from error
+    if format == "zip" and output is None:
+        raise fail("--format zip needs --output FILE (a ZIP is not printed)")
     app = load_app(extractor=NoExtractor())
     # The CLI runs on the server's own data folder: its operator sees every invoice.
     invoices = services.invoices_of_month(
         chosen, address, Viewer(everyone=True), repository=app.repository, timezone=app.settings.tz
     )
+    if format == "zip":
+        assert output is not None  # checked above, before any work
+        _write_pack(chosen, invoices, app, output)
+        return
     if format == "csv":
-        text = exporting.to_csv(invoices)
+        text = exporting.to_csv(invoices, app.settings.tz)
     else:
-        text = json.dumps(exporting.month_export(chosen, invoices), indent=2) + "\n"
+        text = json.dumps(exporting.month_export(chosen, invoices, app.settings.tz), indent=2)
+        text += "\n"
     if output is None:
         typer.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8", newline="")
         typer.echo(f"{len(invoices)} invoice(s) written to {output}", err=True)
+
+
+def _write_pack(month: Month, invoices: list[Invoice], app: LocalBillify, output: Path) -> None:
+    """The pack goes to a file beside ``output`` first: a failure leaves no half ZIP behind."""
+    partial = output.with_name(output.name + ".part")
+    try:
+        with partial.open("wb") as out:
+            summary = write_pack(
+                month, invoices, blobs=app.blobs, out=out, timezone=app.settings.tz
+            )
+        partial.replace(output)
+    except OSError as error:
+        raise fail(f"the pack could not be written to {output}: {error}", code=1) from error
+    finally:
+        partial.unlink(missing_ok=True)  # gone already once it became ``output``
+    typer.echo(
+        f"{summary.invoices} invoice(s), {summary.files} file(s) written to {output}", err=True
+    )
+    for invoice_id in summary.missing:
+        typer.echo(f"  missing: the original of invoice {invoice_id} (left out)", err=True)
 
 
 @commands.command("dead-letters")

@@ -80,7 +80,7 @@ def write_previews(app: LocalBillify, month: str | None, path: Path, email: str 
     except (ValueError, UploadRejected) as error:
         raise fail(str(getattr(error, "message", error))) from error
     reports = services.preview_monthly_reports(
-        chosen, repository=app.repository, timezone=app.settings.tz, email=address
+        chosen, repository=app.repository, timezone=app.settings.tz, email=address, home=app.home
     )
     if not reports:
         typer.echo(f"{chosen}: no invoices received, no report", err=True)

@@ -19,8 +19,13 @@ const EDITABLE = {
   date: { label: "Date", type: "date" },
   total: { label: "Total", type: "text", inputmode: "decimal" },
   currency: { label: "Currency", type: "text", maxlength: 3 },
+  category: { label: "Category", type: "select" },
 };
 const ACTIONS = new Set(["view", "fix", "confirm", "not-duplicate"]);
+const LOCALE_NAMES = { en: "English", de: "Deutsch", fr: "Français" };
+// The server lists the categories on GET /me; these until it has answered.
+let categories = ["groceries", "dining", "transport", "travel", "utilities", "housing", "home",
+  "office", "health", "shopping", "services", "other"];
 
 const $ = (id) => document.getElementById(id);
 const form = { name: $("name"), email: $("email"), key: $("api-key") };
@@ -65,6 +70,8 @@ function setMode(mode) {
   show($("sign-in"), mode === "sign-in" || mode === "scoped");
   show($("you"), mode === "open");
   show($("upload"), mode === "session" || mode === "open");
+  // Only a full session may change them (PUT /me/preferences answers 403 to a link's).
+  show($("settings"), mode === "session" && Boolean(state.me?.home_currencies?.length));
   show($("month"), mode !== "sign-in");
   show($("account"), mode === "session" || mode === "scoped");
   show($("scope-note"), mode === "scoped");
@@ -98,7 +105,9 @@ async function boot(note = "") {
   }
   const me = await response.json();
   state.me = me;
+  if (me.categories?.length) categories = me.categories;
   showInboundAddress(me.inbound_address);
+  showSettings(me);
   if (me.email) {
     state.scope = parseScope(me.scope);
     $("account-email").textContent = me.email;
@@ -146,6 +155,51 @@ $("new-address-yes").addEventListener("click", async () => {
     if (failure instanceof SignedOut) return;
     error.textContent = `No new address: ${failure.message}`;
     show(error, true);
+  }
+});
+
+// --- settings: language and home currency -----------------------------------------------
+
+function options(select, values, names, chosen) {
+  select.replaceChildren(...values.map((value) =>
+    el("option", { value, selected: value === chosen }, names(value))));
+  if (chosen) select.value = chosen;
+}
+
+function showSettings(me) {
+  options($("settings-locale"), me.locales || [], (code) => LOCALE_NAMES[code] || code, me.locale);
+  options($("settings-currency"), me.home_currencies || [], (code) => code, me.home_currency);
+  settingsMessage("", "");
+}
+
+function settingsMessage(text, kind) {
+  const message = $("settings-message");
+  message.textContent = text;
+  message.className = `hint ${kind}`.trim();
+}
+
+$("settings-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const button = $("settings-save");
+  const chosen = { locale: $("settings-locale").value, home_currency: $("settings-currency").value };
+  button.disabled = true;
+  settingsMessage("Saving…", "");
+  try {
+    const response = await api("me/preferences", {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(chosen),
+    });
+    if (!response.ok) throw new Error(await problem(response));
+    const saved = await response.json();
+    Object.assign(state.me, saved);
+    settingsMessage(`Saved: ${LOCALE_NAMES[saved.locale] || saved.locale}, ${saved.home_currency}.`, "saved");
+    await loadMonth(); // amounts in the new home currency
+  } catch (failure) {
+    if (failure instanceof SignedOut) return;
+    settingsMessage(`Not saved: ${failure.message}`, "failed");
+  } finally {
+    button.disabled = false;
   }
 });
 
@@ -423,7 +477,8 @@ const monthPick = $("month-pick");
 const now = new Date();
 monthPick.value = monthOf(now);
 monthPick.addEventListener("change", () => { extra.clear(); loadMonth(); });
-$("export-csv").addEventListener("click", downloadCsv);
+$("export-csv").addEventListener("click", () => download("csv"));
+$("export-zip").addEventListener("click", (event) => { event.preventDefault(); download("zip"); });
 
 function monthOf(date) {
   return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}`;
@@ -462,6 +517,7 @@ async function loadMonth() {
     message.textContent = "Enter your email above to see your invoices.";
     return;
   }
+  $("export-zip").setAttribute("href", `invoices?${listQuery("zip")}`);
   const ticket = ++loading;
   try {
     const response = await api(`invoices?${listQuery()}`);
@@ -560,12 +616,31 @@ function row(invoice) {
     el("div", { class: "vendor", id: `${rowId}-vendor` }, field(invoice, "vendor", mark)),
     el("div", { class: "meta" }, field(invoice, "date", mark), " · ",
       el("span", { class: "filename" }, invoice.original_filename || "upload")),
+    // Records from a server without categories have no such key: nothing to show then.
+    "category" in invoice ? el("div", { class: "category" }, field(invoice, "category", mark)) : null,
     notes),
   el("div", { class: "amount" },
     el("div", { class: "total" }, field(invoice, "total", mark), field(invoice, "currency", mark)),
+    homeAmount(invoice),
     el("div", { class: "badges" }, ...badges)),
   actions(invoice));
   return node;
+}
+
+function categoryName(id) {
+  const text = String(id || "");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+// "≈ EUR 12.34" beside a total in another currency, the ECB rate used in its tooltip.
+function homeAmount(invoice) {
+  const { home_amount: amount, home_currency: home, currency, rate, rate_date: on } = invoice;
+  if (amount === null || amount === undefined || !home || home === currency) return null;
+  const title = rate
+    ? `1 ${currency} = ${rate} ${home}: the ECB's reference rate of ${on || "the invoice's date"}`
+    : `In your home currency, ${home}`;
+  return el("span", { class: "home-amount", title, dataset: { currency: home } },
+    `≈ ${money(amount, home)}`);
 }
 
 function label(invoice) {
@@ -772,7 +847,9 @@ function field(invoice, name, mark) {
     "aria-label": `${spec.label}: ${value ?? "unknown"}${edited}${low ? " (uncertain)" : ""}. Correct it`,
     title: low ? "Read with low confidence: please check" : `Correct the ${spec.label.toLowerCase()}`,
     onclick: () => edit(button, invoice, name, mark),
-  }, name === "total" && value !== null ? money(value, "").trim() : shown);
+  }, value === null ? shown
+    : name === "total" ? money(value, "").trim()
+      : name === "category" ? categoryName(value) : value);
   const point = () => highlight(mark, invoice, name);
   const unpoint = () => { if (!mark.closest(".invoice")?.querySelector("form.edit")) highlight(mark, null); };
   button.addEventListener("focus", point);
@@ -806,10 +883,13 @@ function edit(button, invoice, name, mark) {
   const inputId = `edit-${invoice.id}-${name}`;
   const errorId = `${inputId}-error`;
   const item = button.closest(".invoice");
-  const input = el("input", {
-    id: inputId, name, type: spec.type, value: invoice[name] ?? "", inputmode: spec.inputmode,
-    maxlength: spec.maxlength, "aria-describedby": errorId, autocomplete: "off",
-  });
+  const input = spec.type === "select"
+    ? el("select", { id: inputId, name, "aria-describedby": errorId },
+      categories.map((id) => el("option", { value: id, selected: id === invoice[name] }, categoryName(id))))
+    : el("input", {
+      id: inputId, name, type: spec.type, value: invoice[name] ?? "", inputmode: spec.inputmode,
+      maxlength: spec.maxlength, "aria-describedby": errorId, autocomplete: "off",
+    });
   const error = el("span", { class: "error", id: errorId, role: "alert" });
   const close = () => {
     item?.classList.remove("inspecting");
@@ -868,13 +948,19 @@ async function showThumbnail(img, picture, id) {
   } catch { /* no picture: the grey box stays */ }
 }
 
-async function downloadCsv() {
+// A month's CSV or the accountant's ZIP, fetched (so an API key is sent and a refusal is
+// explained on the page) and saved under the name the server gives it.
+async function download(format) {
   if (state.mode === "open" && !form.email.value.trim()) { identity(); return; }
+  const message = $("list-message");
+  if (format === "zip") message.textContent = "Preparing the ZIP for your accountant…";
   try {
-    const response = await api(`invoices?${listQuery("csv")}`);
+    const response = await api(`invoices?${listQuery(format)}`);
     if (!response.ok) throw new Error(await problem(response));
+    const named = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") || "");
     const url = URL.createObjectURL(await response.blob());
-    const link = el("a", { href: url, download: `billify-${monthPick.value}.csv` });
+    if (format === "zip") message.textContent = "";
+    const link = el("a", { href: url, download: named?.[1] || `billify-${monthPick.value}.${format}` });
     document.body.append(link);
     link.click();
     link.remove();
@@ -884,14 +970,17 @@ async function downloadCsv() {
   }
 }
 
-// --- links from emails: #invoice=<id>&do=view|fix|confirm|not-duplicate, #month=YYYY-MM ------
+// --- links from emails: #invoice=<id>&do=view|fix|confirm|not-duplicate, #month=YYYY-MM,
+// #month=YYYY-MM&do=export (the report's link to the accountant's ZIP) ------------------------
 
 function parseFragment() {
   const params = new URLSearchParams(window.location.hash.replace(/^#/, ""));
   const invoice = params.get("invoice");
   const month = params.get("month");
   if (invoice) return { invoice, action: ACTIONS.has(params.get("do")) ? params.get("do") : "view" };
-  if (month && /^\d{4}-(0[1-9]|1[0-2])$/.test(month)) return { month };
+  if (month && /^\d{4}-(0[1-9]|1[0-2])$/.test(month)) {
+    return { month, action: params.get("do") === "export" ? "export" : "view" };
+  }
   return null;
 }
 
@@ -907,6 +996,11 @@ async function followFragment() {
     if (state.mode === "session" || state.mode === "open") await showInvoiceMonth(wanted.invoice);
   }
   await loadMonth();
+  if (wanted?.action === "export") {
+    // Once: a reload or the back button must not download it again.
+    history.replaceState(null, "", `#month=${wanted.month}`);
+    await download("zip");
+  }
 }
 
 // The invoice of a link may belong to another month than the one shown: open its month,
