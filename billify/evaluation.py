@@ -19,6 +19,10 @@ Every document belongs to a *layout group* (:func:`layout_group`): the manifest'
 report by it, and :func:`evaluate_leave_one_group_out` measures each group with an extractor
 made from the documents of all the other groups (a rule that learns from examples is then
 measured on layouts it has not seen).
+
+The expense ``category`` is scored only where a hand label exists (``bench/category_labels.jsonl``,
+loaded by :func:`load_category_labels`): right when the prediction is the label's category or one
+of its acceptable alternatives (``also``), reported over the labelled documents only.
 """
 
 from __future__ import annotations
@@ -32,18 +36,21 @@ import re
 import statistics
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from billify.domain.categories import CATEGORIES
 from billify.domain.models import Extraction, LineItem, UnreadableDocument
 from billify.ports import Extractor
 
 DEFAULT_FIELDS = ("total", "date", "vendor", "currency", "invoice_number", "amount_due")
 # Scored by this module only (shared/tools/score.py does not know line items).
 LINE_ITEM_FIELDS = ("line_items_count", "line_items_amount")
+# Scored only with hand labels (``evaluate(..., category_labels=...)``).
+CATEGORY_FIELD = "category"
 # A set named "<name>-text" holds the PDFs of "<name>" with their e-invoice XML removed.
 TWIN_SUFFIX = "-text"
 # The attachment names the extractor reads first (as billify's PDF reader does): the label is
@@ -77,6 +84,7 @@ def prediction_json(file: str, extraction: Extraction, seconds: float) -> dict[s
         "date",
         "invoice_number",
         "line_items",
+        "category",
         "confidence",
     )
     return {"file": file, **{k: data[k] for k in keys}, "seconds": round(seconds, 3)}
@@ -242,14 +250,20 @@ def evaluate(
     extractor: Extractor,
     fields: Sequence[str] | None = None,
     limit: int | None = None,
+    category_labels: Mapping[str, CategoryLabel] | None = None,
 ) -> EvaluationReport:
     """Run ``extractor`` over the manifest's documents and score the predictions.
 
     ``fields`` None: the manifest's fields and the line items (where known); given, only
-    those (``LINE_ITEM_FIELDS`` may be among them)."""
+    those (``LINE_ITEM_FIELDS`` may be among them). ``category_labels`` (keyed by the file's
+    path relative to the manifest's folder, as :func:`load_category_labels` gives them) adds
+    the ``category`` field, scored on the labelled documents only."""
     documents = load_documents(manifest, limit)
     chosen = tuple(fields) if fields else _fields_of([d.labels for d in documents])
-    results = [_run_one(document, extractor, chosen) for document in documents]
+    if category_labels is not None and CATEGORY_FIELD not in chosen:
+        chosen = (*chosen, CATEGORY_FIELD)
+    labels = category_labels or {}
+    results = [_run_one(document, extractor, chosen, labels) for document in documents]
     return EvaluationReport(manifest=manifest, fields=chosen, results=tuple(results))
 
 
@@ -314,21 +328,25 @@ def _fields_of(entries: Sequence[dict[str, Any]]) -> tuple[str, ...]:
 
 
 def _run_one(
-    document: TrainingDocument, extractor: Extractor, fields: Sequence[str]
+    document: TrainingDocument,
+    extractor: Extractor,
+    fields: Sequence[str],
+    category_labels: Mapping[str, CategoryLabel] | None = None,
 ) -> DocumentResult:
     entry, file = document.labels, document.file
+    category = (category_labels or {}).get(file)
     items = document.line_items() if set(fields) & set(LINE_ITEM_FIELDS) else None
     started = time.perf_counter()
     try:
         extraction = extractor.extract(document.read_bytes(), document.media_type)
     except (ValueError, OSError) as exc:
         seconds = time.perf_counter() - started
-        marks = _marks(entry, items, None, fields)
+        marks = _marks(entry, items, None, fields, category)
         error = f"{type(exc).__name__}: {exc}"
         return DocumentResult(file, None, seconds, marks, error, document.group, document.set_name)
     seconds = time.perf_counter() - started
     prediction = prediction_json(file, extraction, seconds)
-    marks = _marks(entry, items, prediction, fields)
+    marks = _marks(entry, items, prediction, fields, category)
     return DocumentResult(file, prediction, seconds, marks, None, document.group, document.set_name)
 
 
@@ -337,9 +355,11 @@ def _marks(
     items: Sequence[LineItem] | None,
     prediction: dict[str, Any] | None,
     fields: Sequence[str],
+    category: CategoryLabel | None = None,
 ) -> dict[str, bool | None]:
     predicted = prediction or {}
     item_marks = score_line_items(items, predicted.get("line_items") or [])
+    item_marks[CATEGORY_FIELD] = score_category(category, predicted.get(CATEGORY_FIELD))
     return {
         name: item_marks[name]
         if name in item_marks
@@ -353,6 +373,55 @@ def label_of(entry: dict[str, Any], name: str) -> Any:
     if name == "vendor" and "company" in entry:
         return entry["company"]
     return entry.get(name)
+
+
+# -- expense categories (hand labels, scored by this module only) -------------------------
+
+
+@dataclass(frozen=True)
+class CategoryLabel:
+    """A document's hand-labelled expense category, the alternatives also accepted (e.g. a
+    pharmacy's receipt for groceries), the split it belongs to and why it was so labelled."""
+
+    category: str
+    also: tuple[str, ...] = ()
+    split: str = ""
+    why: str = ""
+
+    def accepts(self, predicted: Any) -> bool:
+        return predicted == self.category or predicted in self.also
+
+
+def load_category_labels(
+    path: Path, set_name: str, split: str | None = None
+) -> dict[str, CategoryLabel]:
+    """The labels of one set (the ``set`` of each JSON line, the manifest's folder name) keyed
+    by the file's path in it; only those of ``split`` when given. Unknown categories raise
+    ``ValueError`` (a typo would silently count as a miss)."""
+    labels: dict[str, CategoryLabel] = {}
+    for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        if row.get("set") != set_name or (split is not None and row.get("split") != split):
+            continue
+        label = CategoryLabel(
+            category=str(row["category"]),
+            also=tuple(str(c) for c in row.get("also") or ()),
+            split=str(row.get("split") or ""),
+            why=str(row.get("why") or ""),
+        )
+        unknown = {label.category, *label.also} - set(CATEGORIES)
+        if unknown:
+            raise ValueError(f"{path}:{number}: unknown categories {sorted(unknown)}")
+        labels[str(row["file"])] = label
+    return labels
+
+
+def score_category(label: CategoryLabel | None, predicted: Any) -> bool | None:
+    """None without a label; else whether ``predicted`` is the label's category or an
+    accepted alternative."""
+    return None if label is None else label.accepts(predicted)
 
 
 # -- line items (scored by this module only) ---------------------------------------------

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
+from billify.domain.categories import categorize
 from billify.domain.extraction import (
     NotAnEInvoice,
     TextLine,
@@ -84,13 +85,14 @@ class DocumentPipeline:
     def _read(self, opened: OpenedDocument) -> Extraction:
         structured = einvoice_of(opened) if self.read_einvoices else None
         if structured is not None:
-            return structured
+            return with_category(structured, "")
         lines, sizes, ocred = self._page_lines(opened)
         source = self.ocr.source if ocred else "pdf-text"
         extraction = extract_fields(lines, source=source, vendor_weights=self.vendor_weights)
         if not ocred and self._vendor_is_weak(extraction):
             extraction = self._with_picture_text(opened, lines, extraction)
-        return replace(extraction, evidence=_on_page_scale(extraction.evidence, sizes))
+        extraction = replace(extraction, evidence=_on_page_scale(extraction.evidence, sizes))
+        return with_category(extraction, "\n".join(line.text for line in lines))
 
     def _page_lines(
         self, opened: OpenedDocument
@@ -149,6 +151,18 @@ def einvoice_of(opened: OpenedDocument) -> Extraction | None:
         except NotAnEInvoice:
             continue
     return None
+
+
+def with_category(extraction: Extraction, text: str) -> Extraction:
+    """``extraction`` with the expense category guessed from its vendor, its line items and
+    ``text`` (the pages' text; "" for an e-invoice read from its XML), and that guess's
+    confidence as ``confidence["category"]``. A category already set is kept."""
+    if extraction.category is not None:
+        return extraction
+    items = [item.description for item in extraction.line_items]
+    guess = categorize(extraction.vendor, items, text)
+    confidence = {**extraction.confidence, "category": guess.confidence}
+    return replace(extraction, category=guess.category, confidence=confidence)
 
 
 def ends(pages: Sequence[int], limit: int) -> list[int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -52,7 +53,14 @@ def _describe(record: dict[str, Any]) -> str:
         shown = "-" if value is None else value
         lines.append(f"  {field:<15} {shown!s:<40} {confidence.get(field, 0):.2f}")
     lines.append(f"  {'line_items':<15} {len(record['line_items'])}")
+    category = record.get("category") or "-"
+    lines.append(f"  {'category':<15} {category!s:<40} {confidence.get('category', 0):.2f}")
     return "\n".join(lines)
+
+
+class Split(StrEnum):
+    DEV = "dev"
+    HELDOUT = "heldout"
 
 
 @commands.command("eval")
@@ -72,19 +80,45 @@ def evaluate(
     by_group: Annotated[
         bool, typer.Option("--by-group", help="Also one line per layout group of each set")
     ] = False,
+    categories: Annotated[
+        Path | None,
+        typer.Option(
+            "--categories",
+            help="Hand labels of the expense category (bench/category_labels.jsonl): also "
+            "score the category, on the labelled documents of each set",
+            metavar="PATH",
+        ),
+    ] = None,
+    split: Annotated[
+        Split | None,
+        typer.Option(help="With --categories, score the category on this split only"),
+    ] = None,
 ) -> None:
     """Measure extraction accuracy and speed on labelled manifests (line items too, where
-    the manifest or the PDFs' e-invoice XML give them), one table per manifest."""
+    the manifest or the PDFs' e-invoice XML give them; the expense category with
+    --categories), one table per manifest."""
     from billify.bootstrap import build_extractor
     from billify.evaluation import evaluate as run_evaluation
+    from billify.evaluation import load_category_labels
 
     for manifest in manifests:
         if not manifest.is_file():
             raise fail(f"no such manifest: {manifest}")
+    if categories is not None and not categories.is_file():
+        raise fail(f"no such category labels file: {categories}")
+    if split is not None and categories is None:
+        raise fail("--split needs --categories")
     extractor = build_extractor()
     written: set[str] = set()
     for index, manifest in enumerate(manifests):
-        report = run_evaluation(manifest, extractor, limit=limit)
+        labels = None
+        if categories is not None:
+            try:
+                chosen = split.value if split else None
+                labels = load_category_labels(categories, manifest.parent.name, chosen)
+            except (ValueError, KeyError) as error:
+                raise fail(f"{categories}: {error}") from error
+        report = run_evaluation(manifest, extractor, limit=limit, category_labels=labels)
         if index:
             typer.echo("")
         typer.echo(report.format())
