@@ -26,6 +26,7 @@ from billify.domain.charts import bar_chart
 from billify.domain.emails import to_mime
 from billify.domain.models import (
     EXTRACTED_FIELDS,
+    Conversion,
     Evidence,
     Extraction,
     Invoice,
@@ -37,20 +38,23 @@ from billify.domain.notifications import monthly_report
 from billify.domain.reports import Month, Spending
 
 MONTH = Month(2026, 11)
-VENDORS = (
-    "Corner Bookshop Sdn Bhd",
-    "Green Grocer",
-    "Kedai Runcit Ah Seng",
-    "Shell Malaysia Trading",
-    "Tesco Stores (Malaysia)",
-    "Uniqlo KLCC",
-    "Starbucks Coffee",
-    "MR. D.I.Y. (M) Sdn Bhd",
-    "Guardian Health & Beauty",
-    "Aeon Big",
-    "Popular Book Co.",
-    "Secret Recipe Cakes & Cafe",
-)
+# Each vendor with the category a user's invoices from it get.
+VENDORS = {
+    "Corner Bookshop Sdn Bhd": "office",
+    "Green Grocer": "groceries",
+    "Kedai Runcit Ah Seng": "groceries",
+    "Shell Malaysia Trading": "transport",
+    "Tesco Stores (Malaysia)": "groceries",
+    "Uniqlo KLCC": "shopping",
+    "Starbucks Coffee": "dining",
+    "MR. D.I.Y. (M) Sdn Bhd": "home",
+    "Guardian Health & Beauty": "health",
+    "Aeon Big": "shopping",
+    "Popular Book Co.": "office",
+    "Secret Recipe Cakes & Cafe": "dining",
+}
+# EUR per unit, as the ECB's cross rate gives it (the report reads the kept conversion).
+TO_EUR = {"MYR": Decimal("0.2034"), "EUR": Decimal(1)}
 T = TypeVar("T")
 
 
@@ -60,21 +64,27 @@ def make_invoice(user: Uploader, n: int, rng: random.Random) -> Invoice:
     tax = (subtotal * Decimal("0.06")).quantize(Decimal("0.01"))
     total = subtotal + tax
     box = (0.1, 0.8, 0.3, 0.82)
+    currency = "MYR" if rng.random() < 0.9 else "EUR"
+    vendor = rng.choice(list(VENDORS))
+    date = dt.date(MONTH.year, MONTH.month, day)
+    rate = TO_EUR[currency]
     extraction = Extraction(
         total=total,
         subtotal=subtotal,
         tax=tax,
         amount_due=total,
-        currency="MYR" if rng.random() < 0.9 else "EUR",
-        vendor=rng.choice(VENDORS),
+        currency=currency,
+        vendor=vendor,
         vendor_address="No. 12, Jalan Bukit Bintang, 55100 Kuala Lumpur",
-        date=dt.date(MONTH.year, MONTH.month, day),
+        date=date,
         invoice_number=f"INV-{rng.randint(10_000, 99_999)}",
         line_items=(LineItem("Assorted goods", Decimal(1), subtotal, subtotal),),
         confidence={name: round(rng.uniform(0.6, 1.0), 3) for name in EXTRACTED_FIELDS},
         source="ocr",
         pages=1,
         evidence={name: Evidence(0, box) for name in ("total", "tax", "vendor", "date")},
+        category=VENDORS[vendor],
+        conversion=Conversion((total * rate).quantize(Decimal("0.01")), "EUR", rate, date),
     )
     status = InvoiceStatus.NEEDS_REVIEW if rng.random() < 0.05 else InvoiceStatus.PROCESSED
     received = dt.datetime(MONTH.year, MONTH.month, day, rng.randint(0, 23), tzinfo=dt.UTC)
@@ -118,9 +128,13 @@ def one_report(
     spending = Spending(user, tuple(found))
     labels, values = daily_values(spending)
     timed(steps["chart"], lambda: bar_chart(labels, values, unit="MYR"))
-    email = timed(steps["report"], lambda: monthly_report(MONTH, spending))
+    # The months before, to compare with: the same invoices stand in for them.
+    history = (spending, spending, spending)
+    email = timed(
+        steps["report"], lambda: monthly_report(MONTH, spending, history, home_currency="EUR")
+    )
     raw = timed(steps["mime"], lambda: to_mime(email, "Billify <b@example.com>").as_bytes())
-    return len(raw), len(email.attachments[0].content)
+    return len(raw), sum(len(a.content) for a in email.attachments if a.content_id)
 
 
 def main() -> None:
@@ -154,7 +168,7 @@ def main() -> None:
     print(f"  {'total (chart inside report)':26s} {total:7.2f}")
     message_kb = statistics.fmean(size for size, _ in sizes) / 1000
     chart_kb = statistics.fmean(size for _, size in sizes) / 1000
-    print(f"  message {message_kb:.1f} kB, chart PNG {chart_kb:.1f} kB (means)")
+    print(f"  message {message_kb:.1f} kB, chart PNGs {chart_kb:.1f} kB (means)")
 
 
 if __name__ == "__main__":

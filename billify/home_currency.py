@@ -60,3 +60,16 @@ def _still_good(conversion: Conversion | None, home: str, on: dt.date | None) ->
     if conversion is None or conversion.currency != home:
         return False
     return on is None or on - conversion.rate_date <= STALE_RATE
+
+
+# Rates older than this are fetched anew where a process starts (a Lambda container).
+RATES_MAX_AGE = dt.timedelta(days=3)
+
+
+def refresh_if_stale(rates: ExchangeRates, url: str, today: dt.date) -> bool:
+    """Fetch the ECB's rates when the newest in use is older than ``RATES_MAX_AGE`` (e.g.
+    the history shipped with the package, months old); False when not needed or not done."""
+    last = rates.last_date
+    if not url or (last is not None and today - last <= RATES_MAX_AGE):
+        return False
+    return rates.refresh(url)

@@ -225,6 +225,10 @@ class ExchangeRates(Protocol):
         date before its first rate): the amount then stays unconverted. The same currency
         is rate 1 on ``on``."""
 
+    @property
+    def last_date(self) -> dt.date | None:
+        """The newest publication day in the rates in use."""
+
     def refresh(self, url: str, timeout: float = 10) -> bool:
         """Fetch the ECB's history from ``url`` and use it from now on (every process reading
         the same rates picks it up); False, keeping the rates in use, when offline or on a

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -40,6 +41,7 @@ from billify.config import AwsSettings
 from billify.domain.inbound import MAX_MESSAGE_BYTES
 from billify.domain.reports import Month
 from billify.domain.uploads import UploadRejected, validate_upload
+from billify.home_currency import refresh_if_stale
 from billify.ports import BlobNotFound, DuplicateUpload, InvoiceMessage, ReportJob
 from billify.services import ReportOutcome
 
@@ -97,11 +99,24 @@ class Runtime:
         return uploads
 
 
+def _refresh_rates_in_background(app: Billify) -> None:
+    """The rates shipped with the package end at its release: a container fetches the ECB's
+    anew when they are stale, without holding up its first invocation (reports and
+    notices meanwhile use the shipped ones)."""
+    if app.rates is None:
+        return
+    rates, url, today = app.rates, app.settings.rates_url, app.clock.now().date()
+    threading.Thread(
+        target=refresh_if_stale, args=(rates, url, today), name="rates", daemon=True
+    ).start()
+
+
 @cache
 def runtime() -> Runtime:
     """Validate the settings and wire the adapters, once per container."""
     settings = AwsSettings()
     app = build_aws(settings)
+    _refresh_rates_in_background(app)
     # Idempotency records live in the invoice table too (items ``<function>#<hash>``, expired
     # by the table's TTL on ``expiration``): a message delivered twice at the same time is
     # processed once; the second copy fails and is retried after the first has finished.

@@ -12,7 +12,7 @@ from billify.config import Settings
 from billify.domain.models import Conversion, Extraction, Invoice, Uploader
 from billify.domain.profiles import Profile
 from billify.domain.uploads import validate_upload
-from billify.home_currency import HomeCurrency
+from billify.home_currency import HomeCurrency, refresh_if_stale
 from tests.conftest import png_bytes
 from tests.fake_rates import FakeRates
 from tests.fakes import (
@@ -180,3 +180,16 @@ def test_the_latest_correction_for_a_vendor_is_the_one_learned(owners: Owners) -
     services.correct_invoice(second.id, {"category": "transport"}, owners.repository)
     third = owners.read(vendor="Shell Bangsar", total=Decimal("41"))
     assert third.extraction is not None and third.extraction.category == "transport"
+
+
+def test_stale_rates_are_fetched_anew_and_fresh_ones_are_not() -> None:
+    rates = FakeRates({dt.date(2026, 10, 30): {"USD": "1.16"}})
+    url = "https://rates.example/eurofxref-hist.zip"
+    assert not refresh_if_stale(rates, url, dt.date(2026, 11, 2))  # 3 days: fresh enough
+    assert rates.refreshes == []
+    assert refresh_if_stale(rates, url, dt.date(2026, 12, 2))
+    assert rates.refreshes == [url]
+    assert not refresh_if_stale(rates, "", dt.date(2026, 12, 2))  # BILLIFY_RATES_URL="": never
+    offline = FakeRates({dt.date(2026, 10, 30): {"USD": "1.16"}}, online=False)
+    assert not refresh_if_stale(offline, url, dt.date(2026, 12, 2))
+    assert offline.refreshes == [url]
