@@ -299,8 +299,10 @@ class PerThreadProcessor:
 
 
 def test_a_job_delivered_twice_sends_one_report(
-    stack: Stack, context: LambdaContext, monkeypatch: pytest.MonkeyPatch
+    stack: Stack, context: LambdaContext, monkeypatch: pytest.MonkeyPatch, serialised: None
 ) -> None:
+    # ``serialised``: the two concurrent claims below are conditional writes, which DynamoDB
+    # makes one at a time per item and moto does not.
     users = ["ana@example.com", "bob@example.com", "cy@example.com"]
     populate(stack, [invoice(f"d{n}", e, in_month(NOVEMBER, n)) for n, e in enumerate(users)])
     assert lambda_handlers.monthly_bill_aggregator({"month": str(NOVEMBER)}, context) == {
