@@ -38,6 +38,7 @@ from billify.ports import (
     BlobStore,
     Clock,
     DocumentOpener,
+    Downloads,
     ExchangeRates,
     Extractor,
     InboxStore,
@@ -74,6 +75,8 @@ class Billify:
     profiles: ProfileStore
     # Presigned uploads straight to the blob store (AWS: files over API Gateway's limit).
     direct_uploads: DirectUploads | None = None
+    # Large answers (a month's ZIP) fetched from the store directly (AWS: over Lambda's 6 MB).
+    downloads: Downloads | None = None
     # Opens documents: a locked PDF is refused at upload, the notice's crop is drawn.
     documents: DocumentOpener | None = None
     # Forwarding addresses and the mail received (invoices by email).
@@ -368,6 +371,7 @@ def build_aws(
     ``build_local``.
     boto3 is imported here only when called, so the local mode never needs it."""
     from billify.adapters.aws.direct_upload import S3DirectUploads
+    from billify.adapters.aws.downloads import S3Downloads
     from billify.adapters.aws.dynamo_access import DynamoAccessStore
     from billify.adapters.aws.dynamo_inbox import DynamoInboxStore
     from billify.adapters.aws.dynamo_profiles import DynamoProfileStore
@@ -398,6 +402,7 @@ def build_aws(
         "rates": rates or EcbRates(Path(tempfile.gettempdir()) / RATES_FILE),
         "documents": Documents(),
         "direct_uploads": direct_uploads or S3DirectUploads(settings.bucket),
+        "downloads": S3Downloads(settings.bucket),
         "links": ActionLinks(settings.secret_key.get_secret_value().encode()),
     }
     components["intake"] = RecordThenQueue(components["repository"], components["queue"])

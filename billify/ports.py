@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+from typing import IO, TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from billify.domain.auth import Session, SignInLink
 from billify.domain.emails import OutgoingEmail
@@ -233,6 +233,15 @@ class ExchangeRates(Protocol):
         """Fetch the ECB's history from ``url`` and use it from now on (every process reading
         the same rates picks it up); False, keeping the rates in use, when offline or on a
         bad answer."""
+
+
+class Downloads(Protocol):
+    """Where a large file made for a user (a month's ZIP) is kept for a short while and
+    fetched from directly: AWS's answers are capped at 6 MB, S3's presigned links are not."""
+
+    def offer(self, content: IO[bytes], filename: str, media_type: str) -> str:
+        """Store ``content`` (read from its start) and return a URL that downloads it as
+        ``filename`` for a limited time."""
 
 
 class TextPrinter(Protocol):

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import IO, Any, Literal
 
 from fastapi import Depends, FastAPI, Query, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from PIL import Image, ImageOps, UnidentifiedImageError
 from starlette.responses import FileResponse
 from starlette.staticfiles import StaticFiles
@@ -84,6 +84,7 @@ def register(api: FastAPI, app: Billify) -> None:
                     " ?format=zip the accountant's pack: the CSV and every original file)"
                 ),
             },
+            303: {"description": "AWS: the accountant's pack, at a presigned S3 link"},
             **error_responses(400, 401, 413, 422, 429, 503),
         },
     )
@@ -201,9 +202,10 @@ def _first_page(document: bytes) -> Image.Image | None:
         pdf.close()
 
 
-def _pack_answer(month: Month, invoices: list[Invoice], app: Billify) -> StreamingResponse:
+def _pack_answer(month: Month, invoices: list[Invoice], app: Billify) -> Response:
     """The month's pack, built in a spooled temporary file (on disk once it grows), then
-    streamed from it: neither the originals nor the ZIP are held in memory whole."""
+    streamed from it: neither the originals nor the ZIP are held in memory whole. Where
+    answers are capped (AWS: 6 MB), it is stored instead and the answer is a redirect to it."""
     spool = tempfile.SpooledTemporaryFile(max_size=_PACK_IN_MEMORY)  # noqa: SIM115 (closed below)
     try:
         packing.write_pack(month, invoices, blobs=app.blobs, out=spool, timezone=app.settings.tz)
@@ -211,6 +213,10 @@ def _pack_answer(month: Month, invoices: list[Invoice], app: Billify) -> Streami
         spool.close()
         raise
     spool.seek(0)
+    if app.downloads is not None:
+        with spool:
+            url = app.downloads.offer(spool, pack.zip_name(month), "application/zip")
+        return RedirectResponse(url, status_code=303)
     return StreamingResponse(
         _chunks_then_close(spool),
         media_type="application/zip",

@@ -84,6 +84,7 @@ BY_EMAIL = json.dumps({"Fn::Sub": "${InvoiceTable.Arn}/index/ByEmail"})
 INVOICE_QUEUE = json.dumps({"Fn::GetAtt": ["InvoiceQueue", "Arn"]})
 INVOICE_FILES = json.dumps({"Fn::Sub": "${InvoiceBucket.Arn}/invoices/*"})
 INCOMING_FILES = json.dumps({"Fn::Sub": "${InvoiceBucket.Arn}/incoming/*"})
+PACK_FILES = json.dumps({"Fn::Sub": "${InvoiceBucket.Arn}/packs/*"})
 
 
 def test_one_app_behind_the_api_which_checks_no_key() -> None:
@@ -166,8 +167,9 @@ def test_api_function_permissions() -> None:
     for action in ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"):
         assert api[f"dynamodb:{action}"] == {TABLE}, action  # invoices and sign-in items
     assert api["dynamodb:Query"] == {BY_EMAIL}
-    assert api["s3:GetObject"] == api["s3:DeleteObject"] == {INVOICE_FILES}
-    assert api["s3:PutObject"] == {INVOICE_FILES, INCOMING_FILES}  # presigned POSTs too
+    assert api["s3:DeleteObject"] == {INVOICE_FILES}
+    assert api["s3:GetObject"] == {INVOICE_FILES, PACK_FILES}  # a month's ZIP by its link
+    assert api["s3:PutObject"] == {INVOICE_FILES, INCOMING_FILES, PACK_FILES}  # presigned too
     assert api["sqs:SendMessage"] == {INVOICE_QUEUE}
     assert len(api["ses:SendRawEmail"]) == 2  # sign-in emails: the address and its domain
     assert "dynamodb:Scan" not in api
@@ -182,7 +184,9 @@ def test_direct_uploads_arrive_through_eventbridge() -> None:
     assert rules["ExpireAbandonedDirectUploads"]["Prefix"] == "incoming/"
     assert rules["ExpireAbandonedDirectUploads"]["ExpirationInDays"] == 1
     (cors,) = bucket["CorsConfiguration"]["CorsRules"]
-    assert cors["AllowedMethods"] == ["POST"]
+    assert cors["AllowedMethods"] == ["POST", "GET"]  # direct uploads; the page fetching a ZIP
+    assert rules["ExpireAccountantPacks"]["Prefix"] == "packs/"
+    assert rules["ExpireAccountantPacks"]["ExpirationInDays"] == 1
 
     function = FUNCTIONS["UploadArrivedFunction"]["Properties"]
     assert function["Handler"] == "billify.entrypoints.lambda_handlers.upload_arrived"

@@ -7,6 +7,7 @@ import io
 import zipfile
 from decimal import Decimal
 from pathlib import Path
+from typing import IO
 
 import pytest
 from fastapi.testclient import TestClient
@@ -90,6 +91,30 @@ def test_month_list_as_json_and_csv(client: TestClient, app: Billify) -> None:
     assert other_month["invoices"] == []
     assert client.get("/invoices", params={**LIST, "month": "2026-13"}).status_code == 400
     assert client.get("/invoices", params={**LIST, "email": "nope"}).status_code == 400
+
+
+class KeptDownloads:
+    """``Downloads`` that keeps what it is offered and names a URL for it."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, tuple[bytes, str, str]] = {}
+
+    def offer(self, content: IO[bytes], filename: str, media_type: str) -> str:
+        url = f"https://files.example/{len(self.files)}/{filename}"
+        self.files[url] = (content.read(), filename, media_type)
+        return url
+
+
+def test_where_answers_are_capped_the_pack_is_a_redirect_to_a_stored_copy(
+    client: TestClient, app: Billify
+) -> None:
+    upload(client, app)
+    app.downloads = downloads = KeptDownloads()
+    answer = client.get("/invoices", params={**LIST, "format": "zip"}, follow_redirects=False)
+    assert answer.status_code == 303
+    content, filename, media_type = downloads.files[answer.headers["location"]]
+    assert (filename, media_type) == ("billify-2026-11.zip", "application/zip")
+    assert "billify-2026-11.csv" in zipfile.ZipFile(io.BytesIO(content)).namelist()
 
 
 def test_month_pack_as_zip(client: TestClient, app: Billify) -> None:

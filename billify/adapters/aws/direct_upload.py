@@ -108,7 +108,7 @@ class S3DirectUploads:
 
         self.bucket = bucket
         self._s3 = s3 or client("s3")
-        self._signer = s3 or _signing_client()
+        self._signer = s3 or signing_client()
 
     def presigned_post(
         self,
@@ -166,7 +166,7 @@ class S3DirectUploads:
         self._s3.delete_object(Bucket=self.bucket, Key=key)
 
 
-def _signing_client() -> Any:
+def signing_client() -> Any:
     """An S3 client for presigning: Signature Version 4 (the default client's presigned POST
     is still version 2, which newer regions refuse) and, on AWS, the bucket's regional
     virtual-hosted address (the global one redirects for a while after a bucket is created,
