@@ -69,7 +69,9 @@ RATES_MAX_AGE = dt.timedelta(days=3)
 def refresh_if_stale(rates: ExchangeRates, url: str, today: dt.date) -> bool:
     """Fetch the ECB's rates when the newest in use is older than ``RATES_MAX_AGE`` (e.g.
     the history shipped with the package, months old); False when not needed or not done."""
+    if not url:
+        return False
     last = rates.last_date
-    if not url or (last is not None and today - last <= RATES_MAX_AGE):
+    if last is not None and today - last <= RATES_MAX_AGE:
         return False
     return rates.refresh(url)

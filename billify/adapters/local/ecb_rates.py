@@ -6,6 +6,7 @@ file itself (a worker, while ``serve``'s scheduler refreshes) reads it in the ba
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import http.client
 import logging
 import threading
@@ -131,7 +132,14 @@ class EcbRates:
                 return _read_table(_lines(self._cache))
             except _BAD_ANSWER as error:
                 log.warning("cached exchange rates %s unreadable: %s", self._cache, _reason(error))
-        return _read_table(_lines(self._shipped))
+        return _shipped_table(self._shipped, _version(self._shipped))
+
+
+@functools.cache
+def _shipped_table(path: Path, version: int | None) -> RateTable:
+    """The history shipped with the package, read once per process (by file and version):
+    every ``EcbRates`` of a process (a test's, a rebuilt app's) shares it."""
+    return _read_table(_lines(path))
 
 
 def _download(url: str, timeout: float) -> bytes:
