@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from billify.domain.models import Conversion, Invoice
 from billify.domain.money import convert
-from billify.domain.profiles import DEFAULT_LOCALE, Preferences, Profile
+from billify.domain.profiles import Preferences, preferences
 from billify.ports import ExchangeRates, ProfileStore
 
 
@@ -23,8 +23,7 @@ class HomeCurrency:
     default: str
 
     def preferences(self, email: str) -> Preferences:
-        profile = (self.profiles.profile(email) if self.profiles else None) or Profile()
-        return Preferences(profile.currency_or(self.default), profile.locale_or(DEFAULT_LOCALE))
+        return preferences(self.profiles.profile(email) if self.profiles else None, self.default)
 
     def converted(self, invoice: Invoice, home: str, *, again: bool = False) -> Invoice:
         """The invoice with its total in ``home`` (``extraction.conversion``), at the rate of

@@ -7,13 +7,13 @@ from dataclasses import replace
 
 from billify.config import Settings
 from billify.domain.profiles import (
-    DEFAULT_LOCALE,
     InvalidPreference,
     Preferences,
     Profile,
     home_currency_choice,
     locale_choice,
     locale_from_accept_language,
+    preferences,
 )
 from billify.ports import ProfileStore
 
@@ -29,8 +29,7 @@ __all__ = [
 
 def effective(profile: Profile | None, settings: Settings) -> Preferences:
     """The choices in ``profile`` with the server's defaults where there is none."""
-    chosen = profile or Profile()
-    return Preferences(chosen.currency_or(settings.home_currency), chosen.locale_or(DEFAULT_LOCALE))
+    return preferences(profile, settings.home_currency)
 
 
 def preferences_of(email: str, store: ProfileStore, settings: Settings) -> Preferences:

@@ -33,6 +33,12 @@ class Profile:
         return self.locale or default
 
 
+def preferences(profile: Profile | None, default_currency: str) -> Preferences:
+    """``profile``'s choices, the server's currency and the default language where it has none."""
+    chosen = profile or Profile()
+    return Preferences(chosen.currency_or(default_currency), chosen.locale_or(DEFAULT_LOCALE))
+
+
 @dataclass(frozen=True)
 class Preferences:
     """A user's choices with the defaults applied: what their emails and reports use."""
