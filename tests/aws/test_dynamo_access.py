@@ -4,10 +4,10 @@ repository's ``confirm_address``: the AccessStore contract as the SQLite store k
 What must be atomic across function instances (taking a link, counting an attempt, confirming
 an address) is one single DynamoDB write each, atomic in DynamoDB itself: the tests check that
 it is one request of that kind, with nothing read first. The shared contract also races
-threads on taking a link and on counting (moto's DeleteItem and ADD hold up to it); a
-conditional update is not raced here, because moto's server does not serialise concurrent
-conditional writes (two callers may both pass the condition): that race would test the
-emulator."""
+threads on taking a link and on counting; moto's server does not serialise concurrent writes
+to one item as DynamoDB does (two ADDs may read the same count under load), so those writes
+are made one at a time here (``serialised``): the race then checks our side, that each
+attempt is one atomic request, not the emulator."""
 
 from __future__ import annotations
 
@@ -189,5 +189,5 @@ class TestDynamoAccessStore(AccessStoreContract):
     """The contract every AccessStore keeps (tests/contracts), on DynamoDB."""
 
     @pytest.fixture
-    def store(self, stack: Stack) -> AccessStore:
+    def store(self, stack: Stack, serialised: None) -> AccessStore:
         return DynamoAccessStore(stack.table)
