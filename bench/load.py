@@ -146,28 +146,22 @@ def rss_mb(pid: int) -> tuple[float, float]:
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
+def start_baseline(scratch: str) -> tuple[subprocess.Popen[bytes], str]:
+    """The baseline endpoint (bench/baseline_app.py) on a free port: the process and its URL."""
+    port = free_port()
+    env = {**os.environ, "BASELINE_DIR": f"{scratch}/baseline"}
+    command = [sys.executable, "-m", "uvicorn", "bench.baseline_app:app", "--port", str(port)]
+    baseline = start([*command, "--log-level", "warning"], env, port)
+    return baseline, f"http://127.0.0.1:{port}"
+
+
 def baseline_latency(
     scratch: str, count: int, rate: float, seed: int = 1
 ) -> list[tuple[int, float, str]]:
-    """The baseline endpoint (bench/baseline_app.py) at ``rate`` uploads/s: its results."""
-    port = free_port()
-    env = {**os.environ, "BASELINE_DIR": f"{scratch}/baseline"}
-    baseline = start(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.baseline_app:app",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env,
-        port,
-    )
+    """The baseline endpoint at ``rate`` uploads/s: its results."""
+    baseline, url = start_baseline(scratch)
     try:
-        return open_loop(f"http://127.0.0.1:{port}", small_pngs(count, seed), rate)
+        return open_loop(url, small_pngs(count, seed), rate)
     finally:
         baseline.terminate()
         baseline.wait(30)

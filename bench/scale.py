@@ -7,7 +7,7 @@
 3. Whole report run: ``billify report --month 2026-11 --workers W`` (outbox mailer), wall
    time, emails written, peak RSS of every process of its tree.
 4. Upload latency at 50 and 100 uploads/s with the workers saturated, against the minimal
-   baseline endpoint (bench/load.py).
+   baseline endpoint (bench/load.py) run beside it under the same load, in turns.
 5. Throughput: invoices per minute of ``billify serve`` vs one ``billify extract`` process on
    the same receipts (bench/upload_throughput.py).
 Prints figures and a summary block; asserts nothing about speed (machines here are shared
@@ -37,7 +37,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
 import httpx
@@ -52,8 +52,10 @@ from billify.domain.models import (
     Invoice,
     InvoiceStatus,
     LineItem,
+    Rate,
     Uploader,
 )
+from billify.domain.money import convert
 
 REPO = Path(__file__).resolve().parents[1]
 BILLIFY = REPO / ".venv" / "bin" / "billify"
@@ -70,19 +72,37 @@ _NAMES = (
     "Aeon Nordic Bright Corner Delta Eastern Falcon Golden Harbour Island Jade Kedai Lotus"
     " Metro Northern Orchid Pacific Quay Royal Sunrise Tesco Urban Vista Western Zenith"
 )
-_KINDS = (
-    "Bookshop Grocer Pharmacy Cafe Bakery Hardware Stationers Petrol Optics Florist Deli"
-    " Electronics Textiles Hotel Garage"
-)
+# Each kind of shop with the category its invoices are filed under.
+_KINDS = {
+    "Bookshop": "office",
+    "Grocer": "groceries",
+    "Pharmacy": "health",
+    "Cafe": "dining",
+    "Bakery": "groceries",
+    "Hardware": "home",
+    "Stationers": "office",
+    "Petrol": "transport",
+    "Optics": "health",
+    "Florist": "shopping",
+    "Deli": "dining",
+    "Electronics": "shopping",
+    "Textiles": "shopping",
+    "Hotel": "travel",
+    "Garage": "services",
+}
 _SUFFIXES = ("Sdn Bhd", "GmbH", "SARL", "Ltd", "B.V.", "S.L.")
-VENDORS = tuple(
-    f"{name} {kind} {_SUFFIXES[(i + j) % len(_SUFFIXES)]}"
+CATEGORY_OF = {
+    f"{name} {kind} {_SUFFIXES[(i + j) % len(_SUFFIXES)]}": category
     for i, name in enumerate(_NAMES.split())
-    for j, kind in enumerate(_KINDS.split())
-)  # 375 distinct vendors
+    for j, (kind, category) in enumerate(_KINDS.items())
+}
+VENDORS = tuple(CATEGORY_OF)  # 375 distinct vendors
 ITEMS = ("Assorted goods", "Service fee", "Coffee beans 1kg", "A4 paper x5", "Delivery")
 EVIDENCE_FIELDS = ("date", "invoice_number", "tax", "total", "vendor")
 CURRENCIES = ("EUR",) * 17 + ("MYR", "MYR", "USD")  # 85% EUR, 10% MYR, 5% USD
+# Euros per unit on the invoice's date: every record keeps its conversion to the home
+# currency (EUR), made when it was read, so the report converts nothing again.
+TO_EUR = {"EUR": Decimal(1), "MYR": Decimal("0.20412"), "USD": Decimal("0.86105")}
 FIELD_COUNT = len(_COLUMNS.split(","))
 VENDOR_ADDRESS = "Hauptstrasse 12, 10115 Berlin"
 CHECKED = 200  # rows of each batch compared with the real _row
@@ -170,6 +190,11 @@ def _amounts(d: Draw) -> tuple[int, int, list[tuple[str, int, int, int]]]:
     return tax, d.subtotal_cents + tax, lines
 
 
+def _home_cents(cents: int, currency: str) -> int:
+    converted = (Decimal(cents) * TO_EUR[currency]).quantize(Decimal(1), ROUND_HALF_EVEN)
+    return int(converted)
+
+
 def _cents(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
 
@@ -197,11 +222,19 @@ def fast_row(d: Draw) -> tuple[object, ...]:
             }
             for text, quantity, unit, amount in lines
         ],
+        "category": CATEGORY_OF[d.vendor],
+    }
+    conversion = {
+        "amount": _cents(_home_cents(total, d.currency)),
+        "currency": "EUR",
+        "rate": format(TO_EUR[d.currency], "f"),
+        "rate_date": d.day.isoformat(),
     }
     # The pooled maps' JSON is made once: float repr is most of json.dumps's time.
     extraction_json = (
         f'{json.dumps(extraction)[:-1]}, "confidence": {CONFIDENCE_JSON[d.confidence]}, '
-        f'"source": "ocr", "pages": 1, "evidence": {EVIDENCE_JSON[d.evidence]}}}'
+        f'"source": "ocr", "pages": 1, "evidence": {EVIDENCE_JSON[d.evidence]}, '
+        f'"conversion": {json.dumps(conversion)}}}'
     )
     return (
         d.id,
@@ -257,6 +290,8 @@ def invoice_of(d: Draw) -> Invoice:
         source="ocr",
         pages=1,
         evidence={k: Evidence(0, v) for k, v in EVIDENCE[d.evidence].items()},
+        category=CATEGORY_OF[d.vendor],
+        conversion=convert(money(total), Rate(TO_EUR[d.currency], d.day), "EUR"),
     )
     return Invoice(
         id=d.id,
@@ -524,23 +559,31 @@ def errors_of(results: list[tuple[int, float, str]]) -> int:
 
 
 def upload_latency(rate: float, seconds: float, saturate: int) -> UploadFigures:
-    """Baseline, then Billify with its workers saturated, at ``rate`` uploads/s."""
-    count = int(rate * seconds)
+    """Billify and the baseline beside it, under the same load: Billify's workers saturated
+    with real receipts, then windows of ``rate`` uploads/s sent to each in turn (so a burst of
+    OCR or of disk writes falls on both alike)."""
+    windows = 6
+    count = int(rate * seconds / windows)
+    base: list[tuple[int, float, str]] = []
+    results: list[tuple[int, float, str]] = []
     with tempfile.TemporaryDirectory() as scratch:
-        base_p50, base_p99 = load_bench.latency_line(
-            f"baseline at {rate:g}/s", base := load_bench.baseline_latency(scratch, count, rate)
-        )
         server, url = load_bench.start_billify(f"{scratch}/billify")
+        baseline, base_url = load_bench.start_baseline(scratch)
         try:
             load_bench.saturate(url, saturate)
-            results = load_bench.open_loop(url, load_bench.small_pngs(count, int(rate)), rate)
+            for window in range(windows):
+                files = load_bench.small_pngs(2 * count, int(rate) * windows + window)
+                base += load_bench.open_loop(base_url, files[:count], rate)
+                results += load_bench.open_loop(url, files[count:], rate)
+            base_p50, base_p99 = load_bench.latency_line(f"baseline at {rate:g}/s, beside", base)
             p50, p99 = load_bench.latency_line(f"billify at {rate:g}/s, saturated", results)
             queue = httpx.get(f"{url}/health", timeout=30).json()["queue"]
             backlog = int(queue["visible"]) + int(queue["in_flight_or_delayed"])
             print(f"  queue right after: {queue} (backlog > 0: the workers were still busy)")
         finally:
-            server.terminate()
-            server.wait(60)
+            for process in (server, baseline):
+                process.terminate()
+                process.wait(60)
     return UploadFigures(
         rate, base_p50, base_p99, p50, p99, errors_of(base), errors_of(results), backlog
     )

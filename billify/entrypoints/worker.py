@@ -149,12 +149,21 @@ class Worker:
 
 
 def _lower_priority(nice: int) -> None:
-    """Give this thread (and the OCR threads it starts, which inherit it) a lower CPU priority,
-    so uploads stay fast while documents are read. Linux applies nice values per thread."""
+    """Run this thread (and the OCR and heartbeat threads it starts, which inherit it) at idle
+    CPU priority, so an upload never waits behind a document being read: Linux's SCHED_IDLE
+    gives the CPU to any normal thread at once, where a nice value only shrinks the worker's
+    share. Where SCHED_IDLE is missing, the nice value is used. ``nice=0`` keeps the normal
+    priority (a worker alone on its machine)."""
     if nice <= 0:
         return
+    thread = threading.get_native_id()
     try:
-        current = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), min(19, current + nice))
-    except (AttributeError, OSError):  # not Linux, or not permitted: run at normal priority
+        os.sched_setscheduler(thread, os.SCHED_IDLE, os.sched_param(0))
+        return
+    except (AttributeError, OSError):  # not Linux: a nice value instead
+        pass
+    try:
+        current = os.getpriority(os.PRIO_PROCESS, thread)
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, current + nice))
+    except (AttributeError, OSError):  # not permitted: run at normal priority
         log.debug("could not lower the worker's priority")

@@ -4,6 +4,7 @@ kept alive while a long document is read."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 import time
 from pathlib import Path
@@ -143,3 +144,38 @@ def test_a_long_document_keeps_its_lease_and_is_read_once(tmp_path: Path) -> Non
     busy.join()
     assert extractor.calls == 1
     assert app.queue.depth() == {"visible": 0, "in_flight_or_delayed": 0, "dead": 0}
+
+
+def scheduling_of(app: LocalBillify) -> dict[str, int]:
+    """The scheduling policy of a worker's thread and of a thread it starts, as seen from
+    inside its run loop."""
+    stop = threading.Event()
+    policies: dict[str, int] = {}
+
+    def look() -> bool:
+        policies["worker"] = os.sched_getscheduler(0)
+        child = threading.Thread(target=lambda: policies.update(child=os.sched_getscheduler(0)))
+        child.start()
+        child.join()
+        stop.set()
+        return False
+
+    worker = Worker(app, stop)
+    worker.run_once = look  # type: ignore[method-assign]
+    runner = threading.Thread(target=worker.run)
+    runner.start()
+    runner.join(10)
+    return policies
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="SCHED_IDLE is Linux's")
+def test_a_worker_and_the_threads_it_starts_run_at_idle_priority(tmp_path: Path) -> None:
+    """Uploads are answered by threads of normal priority: a worker reading a document must
+    give way to them at once, heartbeats and OCR threads included."""
+    idle = build_local(Settings(data_dir=tmp_path), extractor=FakeExtractor(), mailer=FakeMailer())
+    assert scheduling_of(idle) == {"worker": os.SCHED_IDLE, "child": os.SCHED_IDLE}
+    assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the caller's thread is left as it was
+
+    settings = Settings(data_dir=tmp_path / "alone", worker_nice=0)
+    alone = build_local(settings, extractor=FakeExtractor(), mailer=FakeMailer())
+    assert scheduling_of(alone) == {"worker": os.SCHED_OTHER, "child": os.SCHED_OTHER}

@@ -32,8 +32,7 @@ def write_all_durably(files: Sequence[tuple[Path, bytes]]) -> None:
     try:
         for path, data in files:
             written.append((_write_temporary(path, data), path))
-        with ThreadPoolExecutor(min(_SYNC_THREADS, len(written)) or 1) as pool:
-            list(pool.map(_fsync_path, [temporary for temporary, _ in written]))
+        _fsync_together([temporary for temporary, _ in written])
         for temporary, path in written:
             os.replace(temporary, path)
     except BaseException:
@@ -42,6 +41,14 @@ def write_all_durably(files: Sequence[tuple[Path, bytes]]) -> None:
         raise
     for folder in {path.parent for path, _ in files}:
         _fsync_path(str(folder))
+
+
+def _fsync_together(paths: list[str]) -> None:
+    if len(paths) == 1:  # an upload: no thread to start, it has nothing to share with
+        _fsync_path(paths[0])
+        return
+    with ThreadPoolExecutor(min(_SYNC_THREADS, len(paths)) or 1) as pool:
+        list(pool.map(_fsync_path, paths))
 
 
 def _write_temporary(path: Path, data: bytes) -> str:
