@@ -11,8 +11,9 @@ PORT ?= 8000
 run: $(STAMP)
 	$(BIN)/billify serve --host $(HOST) --port $(PORT)
 
+# One pytest process per core: the slow tests wait on subprocesses, browsers and emulators.
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check billify tests bench

@@ -49,7 +49,7 @@ def test_malformed_key_entries_are_refused(entry: str) -> None:
         ApiKeys.parse(entry)
 
 
-@pytest.mark.parametrize("key", [None, "wrong", ANA_KEY + "x"])
+@pytest.mark.parametrize("key", [None, "wrong", ANA_KEY + "x"], ids=["none", "wrong", "ana+x"])
 def test_missing_or_wrong_key_is_401_and_nothing_is_stored(tmp_path: Path, key: str | None) -> None:
     client, app = make_client(tmp_path)
     response = upload(client, key)
