@@ -10,6 +10,9 @@
    baseline endpoint (bench/load.py) run beside it under the same load, in turns.
 5. Throughput: invoices per minute of ``billify serve`` vs one ``billify extract`` process on
    the same receipts (bench/upload_throughput.py).
+6. Recovery: SIGKILL of ``serve`` (then restarted), and of one worker process, while it reads
+   real receipts: seconds until every invoice is final, and notices per invoice counted by a
+   real SMTP server (none lost, none doubled).
 Prints figures and a summary block; asserts nothing about speed (machines here are shared
 and noisy).
 
@@ -22,18 +25,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import email
 import json
 import multiprocessing
 import os
 import random
 import shlex
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -43,6 +48,8 @@ from pathlib import Path
 import httpx
 import load as load_bench
 import upload_throughput as throughput_bench
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
 
 from billify.adapters.local.sqlite_repository import _COLUMNS, SqliteInvoiceRepository, _row
 from billify.domain.models import (
@@ -642,6 +649,87 @@ def throughput(receipts: int) -> Throughput:
     )
 
 
+# ---------------------------------------------------------------------------- 6. recovery
+
+
+class CountingSmtp:
+    """An SMTP server's handler (aiosmtpd) counting the messages of each X-Billify-Key: a
+    notice sent twice shows as 2 (the outbox would overwrite it and hide the double)."""
+
+    def __init__(self) -> None:
+        self.keys: Counter[str] = Counter()
+
+    async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        self.keys[str(email.message_from_bytes(raw).get("X-Billify-Key", ""))] += 1
+        return "250 OK"
+
+
+@dataclass
+class Recovery:
+    killed: str  # what was killed with SIGKILL
+    invoices: int  # distinct invoices made of the receipts (an identical receipt is one)
+    unfinished: int  # invoices queued or being read at the kill
+    seconds: float  # from the restart (or the kill, for a worker) to the last invoice final
+    statuses: dict[str, int]
+    notices: Counter[int]  # how many invoices got how many notices (1 each: none lost or doubled)
+
+
+def recovery(receipts: int, kill_serve: bool) -> Recovery:
+    """``billify serve`` (real OCR, SMTP) reading ``receipts`` receipts; once the first ones are
+    done, SIGKILL of the whole serve (then started again) or of one worker process."""
+    files = sorted(throughput_bench.RECEIPTS.glob("*.jpg"))[:receipts]
+    handler = CountingSmtp()
+    smtp = Controller(handler, hostname="127.0.0.1", port=throughput_bench.free_port())
+    smtp.start()
+    mail = ("127.0.0.1", smtp.port)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            data_dir, port = Path(folder), throughput_bench.free_port()
+            url = f"http://127.0.0.1:{port}"
+            server = throughput_bench.start_server(data_dir, port, None, mail)
+            try:
+                ids = list(dict.fromkeys(throughput_bench.upload_all(url, files, rate=50)[0]))
+                _wait_some_final(url, ids, 2)
+                unfinished = len(ids) - _final_count(url, ids)
+                if kill_serve:
+                    server.kill()
+                    server.wait(30)
+                    started = time.perf_counter()
+                    server = throughput_bench.start_server(data_dir, port, None, mail)
+                else:
+                    started = time.perf_counter()
+                    workers = [p for p in process_tree(server.pid) if "spawn_main" in command_of(p)]
+                    os.kill(workers[0], signal.SIGKILL)  # serve starts another at once
+                statuses = throughput_bench.wait_processed(url, ids)
+                seconds = time.perf_counter() - started
+            finally:
+                server.terminate()
+                server.wait(60)
+    finally:
+        smtp.stop()
+    per_invoice = Counter(handler.keys[f"notice:{invoice_id}"] for invoice_id in ids)
+    killed = "serve (API, scheduler and workers)" if kill_serve else "one worker process"
+    return Recovery(killed, len(ids), unfinished, seconds, statuses, per_invoice)
+
+
+def _final_count(url: str, ids: list[str]) -> int:
+    with httpx.Client(base_url=url, timeout=30) as client:
+        answers = [client.get(f"/invoices/{i}") for i in ids]
+    for answer in answers:
+        if answer.status_code != 200:
+            raise SystemExit(f"GET {answer.url}: {answer.status_code} {answer.text}")
+    return sum(a.json()["status"] not in ("queued", "processing") for a in answers)
+
+
+def _wait_some_final(url: str, ids: list[str], count: int) -> None:
+    deadline = time.monotonic() + 300
+    while _final_count(url, ids) < count:
+        if time.monotonic() > deadline:
+            raise SystemExit("no invoice was read within 5 minutes")
+        time.sleep(0.2)
+
+
 # ---------------------------------------------------------------------------- main
 
 
@@ -736,6 +824,20 @@ def throughput_part(args: argparse.Namespace, summary: list[str]) -> None:
     )
 
 
+def recovery_part(args: argparse.Namespace, summary: list[str]) -> None:
+    for kill_serve in (True, False):
+        result = recovery(args.receipts // 2, kill_serve)
+        notices = ", ".join(f"{n} invoices x{k}" for k, n in sorted(result.notices.items()))
+        line = (
+            f"SIGKILL of {result.killed} with {result.unfinished} of {result.invoices} invoices "
+            f"unfinished: all final {result.seconds:.1f} s after the "
+            f"{'restart' if kill_serve else 'kill'}; statuses {result.statuses}; "
+            f"notices: {notices}"
+        )
+        print(line)
+        summary.append(line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--invoices", type=int, default=1_000_000)
@@ -744,6 +846,7 @@ def main() -> None:
     parser.add_argument("--skip-uploads", action="store_true")
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-report", action="store_true", help="no populate/SQL/report")
+    parser.add_argument("--skip-recovery", action="store_true")
     parser.add_argument("--data-dir", type=Path, help="default: a temporary folder")
     parser.add_argument("--keep", action="store_true", help="keep (and reuse) --data-dir")
     parser.add_argument("--upload-seconds", type=float, default=15)
@@ -780,6 +883,8 @@ def main() -> None:
         timed("uploads", uploads_part, args, summary)
     if not args.skip_throughput:
         timed("throughput", throughput_part, args, summary)
+    if not args.skip_recovery:
+        timed("recovery", recovery_part, args, summary)
 
     print("\n---- summary ----")
     print(f"$ {command}   ({os.cpu_count()} cores, shared)")

@@ -46,17 +46,23 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def start_server(data_dir: Path, port: int, workers: int | None) -> subprocess.Popen[bytes]:
-    """`billify serve` on ``port``; ``workers=None`` leaves serve's default (one per core)."""
+def start_server(
+    data_dir: Path, port: int, workers: int | None, smtp: tuple[str, int] | None = None
+) -> subprocess.Popen[bytes]:
+    """`billify serve` on ``port``; ``workers=None`` leaves serve's default (one per core);
+    mail goes to the outbox, or to the SMTP server at ``smtp`` (host, port)."""
     env = {
         **os.environ,
         "BILLIFY_DATA_DIR": str(data_dir),
         "BILLIFY_POLL_INTERVAL": "0.05",
+        "BILLIFY_AUTH": "off",  # open mode: the bench reads each invoice's status back
     }
     env.pop("BILLIFY_WORKERS", None)
     if workers is not None:
         env["BILLIFY_WORKERS"] = str(workers)
     env.pop("BILLIFY_SMTP_HOST", None)  # outbox: measure Billify, not a mail server
+    if smtp is not None:
+        env.update(BILLIFY_SMTP_HOST=smtp[0], BILLIFY_SMTP_PORT=str(smtp[1]))
     process = subprocess.Popen(
         [sys.executable, "-m", "billify.entrypoints.cli", "serve", "--port", str(port)],
         env=env,
