@@ -207,8 +207,10 @@ class ProfileStore(Protocol):
     def profile(self, email: str) -> Profile | None:
         """What the user chose, or None before they chose anything."""
 
-    def save_profile(self, email: str, profile: Profile) -> None:
-        """Replace the user's choices with ``profile``."""
+    def update_profile(self, email: str, changes: Profile) -> Profile:
+        """Make the choices ``changes`` makes (its fields not None) and keep the others; one
+        atomic write, so two changes at once (the currency here, the language there) both
+        stay. The user's choices after it."""
 
     def profile_unless_set(self, email: str, profile: Profile) -> Profile:
         """The user's stored choices; ``profile`` stored first if they had none (atomic: the

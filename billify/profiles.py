@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from billify.config import Settings
 from billify.domain.profiles import (
     InvalidPreference,
@@ -49,12 +47,9 @@ def change_preferences(
         changes["home_currency"] = home_currency_choice(home_currency)
     if locale is not None:
         changes["locale"] = locale_choice(locale)
-    current = store.profile(email) or Profile()
     if not changes:
-        return current
-    chosen = replace(current, **changes)
-    store.save_profile(email, chosen)
-    return chosen
+        return store.profile(email) or Profile()
+    return store.update_profile(email, Profile(**changes))
 
 
 def remember_browser_locale(

@@ -254,8 +254,13 @@ class FakeProfileStore:
     def profile(self, email: str) -> Profile | None:
         return self.profiles.get(email)
 
-    def save_profile(self, email: str, profile: Profile) -> None:
-        self.profiles[email] = profile
+    def update_profile(self, email: str, changes: Profile) -> Profile:
+        with self._lock:
+            current = self.profiles.get(email, Profile())
+            self.profiles[email] = Profile(
+                changes.home_currency or current.home_currency, changes.locale or current.locale
+            )
+            return self.profiles[email]
 
     def profile_unless_set(self, email: str, profile: Profile) -> Profile:
         with self._lock:

@@ -15,7 +15,7 @@ from billify.ports import ProfileStore
 from tests.aws.conftest import Stack
 from tests.contracts.profile_store import ProfileStoreContract
 
-ANA = "ana@example.com"
+ANA, BO = "ana@example.com", "bo@example.com"
 
 
 class TestDynamoProfileStore(ProfileStoreContract):
@@ -28,20 +28,38 @@ class TestDynamoProfileStore(ProfileStoreContract):
 
 def test_a_profile_is_one_item_per_user_in_no_index(stack: Stack) -> None:
     store = DynamoProfileStore(stack.table)
-    store.save_profile(ANA, Profile(home_currency="MYR", locale="de"))
+    store.update_profile(ANA, Profile(home_currency="MYR", locale="de"))
     assert stack.raw_item(f"profile#{ANA}") == {
         "id": f"profile#{ANA}",
         "kind": "profile",
         "home_currency": "MYR",
         "locale": "de",
     }
-    # A choice not made is an attribute left out (DynamoDB has no use for a null here).
-    store.save_profile(ANA, Profile(locale="fr"))
+    # A change sets only what it chooses: the currency stays.
+    store.update_profile(ANA, Profile(locale="fr"))
     assert stack.raw_item(f"profile#{ANA}") == {
         "id": f"profile#{ANA}",
         "kind": "profile",
+        "home_currency": "MYR",
         "locale": "fr",
     }
+    # A choice not made is an attribute left out (DynamoDB has no use for a null here).
+    store.update_profile(BO, Profile(locale="de"))
+    assert stack.raw_item(f"profile#{BO}") == {
+        "id": f"profile#{BO}",
+        "kind": "profile",
+        "locale": "de",
+    }
+
+
+def test_a_change_is_one_update_with_nothing_read_first(
+    stack: Stack, requests: list[tuple[str, dict[str, Any]]]
+) -> None:
+    store = DynamoProfileStore(stack.table)
+    assert store.update_profile(ANA, Profile(home_currency="USD")) == Profile("USD", None)
+    ((operation, params),) = requests
+    assert (operation, params["ReturnValues"]) == ("UpdateItem", "ALL_NEW")
+    assert "locale" not in str(params["ExpressionAttributeNames"])  # not chosen: not touched
 
 
 def test_the_first_writer_wins_in_one_conditional_put(

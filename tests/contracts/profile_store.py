@@ -14,20 +14,35 @@ ANA, BO = "ana@example.com", "bo@example.com"
 class ProfileStoreContract:
     def test_a_user_has_no_profile_until_one_is_saved(self, store: ProfileStore) -> None:
         assert store.profile(ANA) is None
-        store.save_profile(ANA, Profile(home_currency="MYR", locale="de"))
+        store.update_profile(ANA, Profile(home_currency="MYR", locale="de"))
         assert store.profile(ANA) == Profile(home_currency="MYR", locale="de")
         assert store.profile(BO) is None
 
-    def test_saving_replaces_the_whole_profile(self, store: ProfileStore) -> None:
-        store.save_profile(ANA, Profile(home_currency="MYR", locale="de"))
-        store.save_profile(ANA, Profile(locale="fr"))
-        assert store.profile(ANA) == Profile(home_currency=None, locale="fr")
-        store.save_profile(ANA, Profile())
-        assert store.profile(ANA) == Profile()  # chosen nothing, but known
+    def test_an_update_makes_its_choices_and_keeps_the_others(self, store: ProfileStore) -> None:
+        assert store.update_profile(ANA, Profile(locale="de")) == Profile(locale="de")
+        assert store.update_profile(ANA, Profile(home_currency="MYR")) == Profile("MYR", "de")
+        assert store.update_profile(ANA, Profile(locale="fr")) == Profile("MYR", "fr")
+        assert store.update_profile(ANA, Profile("GBP", "en")) == Profile("GBP", "en")
+        assert store.profile(ANA) == Profile("GBP", "en")
+
+    def test_changes_made_at_once_all_stay(self, store: ProfileStore) -> None:
+        """The page's two selects sent one after the other, answered out of order: neither
+        change is lost (each is one atomic write, no read first)."""
+        store.update_profile(ANA, Profile("EUR", "en"))
+        changes = [Profile(home_currency="MYR"), Profile(locale="fr")] * 3
+        threads = [
+            threading.Thread(target=lambda change=change: store.update_profile(ANA, change))
+            for change in changes
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert store.profile(ANA) == Profile("MYR", "fr")
 
     def test_profiles_belong_to_their_own_user(self, store: ProfileStore) -> None:
-        store.save_profile(ANA, Profile(home_currency="USD"))
-        store.save_profile(BO, Profile(locale="fr"))
+        store.update_profile(ANA, Profile(home_currency="USD"))
+        store.update_profile(BO, Profile(locale="fr"))
         assert store.profile(ANA) == Profile(home_currency="USD")
         assert store.profile(BO) == Profile(locale="fr")
 
@@ -35,7 +50,7 @@ class ProfileStoreContract:
         assert store.profile_unless_set(ANA, Profile(locale="de")) == Profile(locale="de")
         assert store.profile(ANA) == Profile(locale="de")
         assert store.profile_unless_set(ANA, Profile(locale="fr")) == Profile(locale="de")
-        store.save_profile(BO, Profile(home_currency="GBP"))
+        store.update_profile(BO, Profile(home_currency="GBP"))
         assert store.profile_unless_set(BO, Profile(locale="fr")) == Profile(home_currency="GBP")
         assert store.profile(BO) == Profile(home_currency="GBP")
 

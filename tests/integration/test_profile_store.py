@@ -29,5 +29,5 @@ class TestSqliteProfileStore(ProfileStoreContract):
 def test_profiles_live_in_the_invoices_database_and_outlast_the_process(tmp_path: Path) -> None:
     database = tmp_path / "billify.sqlite3"
     SqliteInboxStore(database)  # another store's tables in the same file first
-    SqliteProfileStore(database).save_profile("ana@example.com", Profile("MYR", "de"))
+    SqliteProfileStore(database).update_profile("ana@example.com", Profile("MYR", "de"))
     assert SqliteProfileStore(database).profile("ana@example.com") == Profile("MYR", "de")

@@ -84,7 +84,7 @@ def test_a_weekend_invoice_takes_the_fridays_rate(owners: Owners) -> None:
 
 
 def test_the_users_own_home_currency_wins_over_the_servers(owners: Owners) -> None:
-    owners.profiles.save_profile("ana@example.com", Profile(home_currency="MYR"))
+    owners.profiles.update_profile("ana@example.com", Profile(home_currency="MYR"))
     invoice = owners.read(total=Decimal("10.00"), currency="EUR")
     assert conversion_of(invoice) == Conversion(
         Decimal("50.00"), "MYR", Decimal("5"), dt.date(2026, 11, 3)

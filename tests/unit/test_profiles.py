@@ -67,10 +67,10 @@ def test_without_a_choice_the_server_defaults_apply(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, home_currency="GBP")
     fakes = FakeProfileStore()
     assert profiles.preferences_of(ANA, fakes, settings) == Preferences("GBP", "en")
-    fakes.save_profile(ANA, Profile(locale="fr"))
+    fakes.update_profile(ANA, Profile(locale="fr"))
     assert profiles.preferences_of(ANA, fakes, settings) == Preferences("GBP", "fr")
-    fakes.save_profile(ANA, Profile(home_currency="MYR"))
-    assert profiles.preferences_of(ANA, fakes, settings) == Preferences("MYR", "en")
+    fakes.update_profile(BO, Profile(home_currency="MYR"))
+    assert profiles.preferences_of(BO, fakes, settings) == Preferences("MYR", "en")
 
 
 def test_a_change_keeps_the_choice_not_given_and_normalises_codes() -> None:
@@ -96,7 +96,7 @@ def test_an_unsupported_choice_is_refused_and_nothing_is_stored(
     change: dict[str, str], field: str
 ) -> None:
     fakes = FakeProfileStore()
-    fakes.save_profile(ANA, Profile("GBP", "fr"))
+    fakes.update_profile(ANA, Profile("GBP", "fr"))
     with pytest.raises(InvalidPreference) as refused:
         profiles.change_preferences(ANA, fakes, **change)
     assert refused.value.field == field
@@ -132,7 +132,7 @@ def test_signing_in_keeps_the_browser_language_unless_one_was_chosen(app: Billif
     second = signed_in(app, ANA, accept_language="de")
     assert second.get("/me").json()["locale"] == "fr"
     # Bo chose English himself before; a French browser changes nothing.
-    store(app).save_profile(BO, Profile(locale="en"))
+    store(app).update_profile(BO, Profile(locale="en"))
     assert signed_in(app, BO, accept_language="fr").get("/me").json()["locale"] == "en"
 
 
@@ -143,7 +143,7 @@ def test_me_shows_the_choices_in_effect_and_what_may_be_chosen(tmp_path: Path) -
     assert (me["home_currency"], me["locale"]) == ("USD", "en")  # the server's defaults
     assert me["home_currencies"] == list(SUPPORTED_HOME_CURRENCIES)
     assert me["locales"] == ["en", "de", "fr"]
-    store(app).save_profile(ANA, Profile(home_currency="MYR", locale="de"))
+    store(app).update_profile(ANA, Profile(home_currency="MYR", locale="de"))
     me = client.get("/me").json()
     assert (me["home_currency"], me["locale"]) == ("MYR", "de")
 

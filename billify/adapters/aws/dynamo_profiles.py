@@ -2,7 +2,8 @@
 
 One item per user, keyed by ``id`` like every other item of the table (see ``dynamodb.py``):
 ``profile#<email>`` with ``kind`` = ``profile`` and, where chosen, ``home_currency`` and
-``locale`` (an attribute left out is a choice not made). ``save_profile`` puts it whole;
+``locale`` (an attribute left out is a choice not made). ``update_profile`` sets only the
+attributes it is given, in one UpdateItem returning the whole item;
 ``profile_unless_set`` puts it on the condition that it does not exist, and a failed
 condition returns the item already there (``ReturnValuesOnConditionCheckFailure``), so the
 first writer wins in one request. No ``email``, ``received_key`` or ``month_users_key``: it
@@ -33,8 +34,20 @@ class DynamoProfileStore:
         )
         return _profile_of(response.get("Item"))
 
-    def save_profile(self, email: str, profile: Profile) -> None:
-        self._ddb.put_item(TableName=self.table, Item=_item(email, profile))
+    def update_profile(self, email: str, changes: Profile) -> Profile:
+        values = {"kind": KIND, "home_currency": changes.home_currency, "locale": changes.locale}
+        chosen = {name: value for name, value in values.items() if value is not None}
+        response = self._ddb.update_item(
+            TableName=self.table,
+            Key=item_key(_profile_id(email)),
+            UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in chosen),
+            ExpressionAttributeNames={f"#{name}": name for name in chosen},
+            ExpressionAttributeValues={f":{name}": {"S": value} for name, value in chosen.items()},
+            ReturnValues="ALL_NEW",
+        )
+        stored = _profile_of(response.get("Attributes"))
+        assert stored is not None  # the kind was just set
+        return stored
 
     def profile_unless_set(self, email: str, profile: Profile) -> Profile:
         try:

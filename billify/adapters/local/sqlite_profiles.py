@@ -24,14 +24,18 @@ class SqliteProfileStore:
     def profile(self, email: str) -> Profile | None:
         return _read(self._db.connection(), email)
 
-    def save_profile(self, email: str, profile: Profile) -> None:
+    def update_profile(self, email: str, changes: Profile) -> Profile:
         with self._db.transaction() as db:
             db.execute(
                 "INSERT INTO profiles (email, home_currency, locale) VALUES (?, ?, ?)"
-                " ON CONFLICT (email) DO UPDATE SET home_currency = excluded.home_currency,"
-                " locale = excluded.locale",
-                (email, profile.home_currency, profile.locale),
+                " ON CONFLICT (email) DO UPDATE SET"
+                " home_currency = COALESCE(excluded.home_currency, home_currency),"
+                " locale = COALESCE(excluded.locale, locale)",
+                (email, changes.home_currency, changes.locale),
             )
+            stored = _read(db, email)
+        assert stored is not None  # written in this very transaction
+        return stored
 
     def profile_unless_set(self, email: str, profile: Profile) -> Profile:
         # One write transaction: of two first sign-ins at once, the second reads the first's.
