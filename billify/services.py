@@ -29,6 +29,7 @@ from billify.domain.models import (
     Uploader,
     vendor_key,
 )
+from billify.domain.profiles import DEFAULT_LOCALE
 from billify.domain.reports import Month, Spending, spending_by_user
 from billify.domain.review import ReviewThresholds
 from billify.domain.uploads import Upload, UploadRejected
@@ -255,21 +256,35 @@ def _notify(invoice: Invoice, deps: Processing, thread: MailThread | None = None
     if deps.confirm_recipients and not deps.repository.recipient_confirmed(invoice.uploader.email):
         _ask_for_confirmation(invoice.uploader, deps)
         return invoice  # the notice is held; confirming the address releases it
-    links = _notice_links(invoice, deps)
-    if invoice.status == InvoiceStatus.FAILED:
-        reason = invoice.error or "the file could not be read"
-        email = notifications.failure_notice(invoice, reason, links=links)
-    else:
-        month = Month.containing(invoice.received_at, deps.timezone)  # upload date's month
-        to_check = deps.review.fields_to_check(invoice.extraction)
-        spending = _month_to_date(invoice, month, deps)
-        email = notifications.invoice_notice(
-            invoice, month, spending, to_check, links=links, crop=_total_crop(invoice, deps)
-        )
+    email = _notice(invoice, deps)
     deps.mailer.send(email.as_reply(thread))  # raises when it cannot: the queue retries
     notified = invoice.with_changes(notice_sent_at=deps.clock.now())
     deps.repository.save(notified)
     return notified
+
+
+def _notice(invoice: Invoice, deps: Processing) -> OutgoingEmail:
+    """The invoice's notice, in its uploader's language and home currency (English, as
+    printed, without ``deps.home``)."""
+    links = _notice_links(invoice, deps)
+    chosen = deps.home.preferences(invoice.uploader.email) if deps.home is not None else None
+    locale = chosen.locale if chosen else DEFAULT_LOCALE
+    if invoice.status == InvoiceStatus.FAILED:
+        # No error recorded: the notice gives its own reason, in the uploader's language.
+        return notifications.failure_notice(
+            invoice, invoice.error or "", links=links, locale=locale
+        )
+    month = Month.containing(invoice.received_at, deps.timezone)  # upload date's month
+    return notifications.invoice_notice(
+        invoice,
+        month,
+        _month_to_date(invoice, month, deps),
+        deps.review.fields_to_check(invoice.extraction),
+        links=links,
+        crop=_total_crop(invoice, deps),
+        home_currency=chosen.home_currency if chosen else None,
+        locale=locale,
+    )
 
 
 def _notice_links(invoice: Invoice, deps: Processing) -> NoticeLinks | None:

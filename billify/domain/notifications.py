@@ -26,8 +26,14 @@ from billify.domain.inbound import Skipped
 from billify.domain.models import Conversion, Extraction, Invoice, InvoiceStatus, Uploader
 from billify.domain.profiles import DEFAULT_LOCALE
 from billify.domain.reports import Month, Spending
-from billify.domain.review import ReviewThresholds
-from billify.domain.translations import N_, environment, supported, translations
+from billify.domain.review import REVIEWED_FIELDS, ReviewThresholds
+from billify.domain.translations import (
+    N_,
+    SOURCE_LOCALE,
+    environment,
+    supported,
+    translations,
+)
 
 _templates = Environment(
     loader=PackageLoader("billify.domain", "templates"),
@@ -35,16 +41,6 @@ _templates = Environment(
     undefined=StrictUndefined,
     trim_blocks=False,
 )
-
-
-@dataclass(frozen=True)
-class CurrencyTotal:
-    currency: str
-    amount: Decimal
-
-    @property
-    def text(self) -> str:
-        return format_money(self.amount, self.currency)
 
 
 def format_money(amount: Decimal | None, currency: str | None) -> str:
@@ -55,6 +51,31 @@ def format_money(amount: Decimal | None, currency: str | None) -> str:
     return f"{currency or ''} {amount:,.{places}f}".strip()
 
 
+@dataclass(frozen=True)
+class _NoticeLanguage:
+    """A notice's locale and its words. English notices keep the money and dates they have
+    always had (``EUR 1,234.50``: every printed decimal; ``2026-11-01``); the other languages
+    write them as the report does, as their locale writes them (Babel)."""
+
+    locale: str
+    gettext: Callable[[str], str]
+
+    @classmethod
+    def of(cls, locale: str) -> _NoticeLanguage:
+        chosen = supported(locale)
+        return cls(chosen, translations(chosen).gettext)
+
+    def money(self, amount: Decimal, currency: str | None) -> str:
+        if self.locale == SOURCE_LOCALE:
+            return format_money(amount, currency)
+        return formatting.money(amount, currency, self.locale)
+
+    def date(self, day: dt.date) -> str:
+        if self.locale == SOURCE_LOCALE:
+            return day.isoformat()
+        return formatting.date(day, self.locale)
+
+
 def invoice_notice(
     invoice: Invoice,
     month: Month,
@@ -63,77 +84,169 @@ def invoice_notice(
     *,
     links: NoticeLinks | None = None,
     crop: bytes | None = None,
+    home_currency: str | None = None,
+    locale: str = DEFAULT_LOCALE,
 ) -> OutgoingEmail:
-    """The email sent once an invoice is processed: what was read, and the month so far. A
-    ``needs_review`` one names the fields to check (``to_check``: ``total`` and/or ``vendor``;
-    by default those the default thresholds would not trust). ``month`` is the month it was
-    uploaded in (the one it counts in). ``links``: its buttons (none without); ``crop``: a
-    JPEG of where the total was read, shown inline."""
+    """The email sent once an invoice is processed, in ``locale``: what was read, and the
+    month so far. A ``needs_review`` one names the fields to check (``to_check``: ``total``
+    and/or ``vendor``; by default those the default thresholds would not trust). ``month``
+    is the month it was uploaded in (the one it counts in). ``links``: its buttons (none
+    without); ``crop``: a JPEG of where the total was read, shown inline. A total converted
+    to another currency (``home_currency`` when given) is shown in it too."""
+    language = _NoticeLanguage.of(locale)
     extraction = invoice.extraction
     needs_review = invoice.status == InvoiceStatus.NEEDS_REVIEW
     if to_check is None:
         to_check = ReviewThresholds().fields_to_check(extraction)
-    to_check = list(to_check) if needs_review else []
+    checked = [name for name in REVIEWED_FIELDS if name in to_check] if needs_review else []
     vendor = extraction.vendor if extraction else None
+    total = _money_or_none(invoice.total, invoice.currency, language)
     amount_due = extraction.amount_due if extraction else None
     context = {
+        "locale": language.locale,
         "name": invoice.uploader.name,
         "invoice_id": invoice.id,
         "filename": invoice.original_filename,
         "needs_review": needs_review,
-        "to_check": to_check,
-        "to_check_text": f"its {' and '.join(to_check)}" if to_check else "it",
+        "to_check": checked,
+        "to_check_text": language.gettext(_TO_CHECK[tuple(checked)]),
         "vendor": vendor,
-        "date": extraction.date.isoformat() if extraction and extraction.date else None,
-        "total": format_money(invoice.total, invoice.currency) or None,
+        "date": language.date(extraction.date) if extraction and extraction.date else None,
+        "total": total,
+        "converted": _converted(invoice, home_currency, language),
         "invoice_number": extraction.invoice_number if extraction else None,
-        "month_label": month.label,
-        "month_totals": [t.text for t in _totals(month_to_date)],
+        "month_label": formatting.month_name(month.year, month.month, language.locale),
+        "month_totals": [
+            language.money(amount, code)
+            for code, amount in month_to_date.totals_by_currency.items()
+        ],
         "counted": len(month_to_date.counted),
         "review_count": len(month_to_date.needs_review),
         "duplicate_of": invoice.duplicate_of,
-        "amount_due": format_money(amount_due, invoice.currency)
-        if amount_due is not None and amount_due != invoice.total
+        "amount_due": _money_or_none(amount_due, invoice.currency, language)
+        if amount_due != invoice.total
         else None,
         "links": links,
         "link_days": ACTION_LINK_LIFETIME.days,
         "crop_cid": CROP_CID if crop else None,
     }
-    if needs_review:
-        subject = f"Please check your invoice{_from(vendor)}: {_problems(extraction, to_check)}"
-    else:
-        subject = f"Invoice{_from(vendor)}: {context['total']}"
+    subject = _notice_subject(extraction, checked, total, needs_review, language)
     attachments = (Attachment("total.jpg", crop, "image/jpeg", CROP_CID),) if crop else ()
     return _render(
-        f"notice:{invoice.id}", invoice.uploader, subject, "notice", context, attachments
+        f"notice:{invoice.id}",
+        invoice.uploader,
+        subject,
+        "notice",
+        context,
+        attachments,
+        environment(language.locale),
     )
 
 
 CROP_CID = "total-crop@billify"
+# What the review notice says it could not read with confidence, by the fields to check.
+_TO_CHECK = {
+    (): N_("it"),
+    ("total",): N_("its total"),
+    ("vendor",): N_("its vendor"),
+    ("total", "vendor"): N_("its total and vendor"),
+}
+# What is wrong with a field to check, by whether a value was read at all.
+_PROBLEMS = {
+    ("total", True): N_("total uncertain"),
+    ("total", False): N_("total not read"),
+    ("vendor", True): N_("vendor uncertain"),
+    ("vendor", False): N_("vendor not read"),
+}
 
 
-def _problems(extraction: Extraction | None, to_check: Sequence[str]) -> str:
+def _money_or_none(
+    amount: Decimal | None, currency: str | None, language: _NoticeLanguage
+) -> str | None:
+    return language.money(amount, currency) if amount is not None else None
+
+
+def _converted(
+    invoice: Invoice, home_currency: str | None, language: _NoticeLanguage
+) -> str | None:
+    """``≈ 12,26 € at the ECB rate of 01.11.2026``, when the total was converted to another
+    currency than printed: to ``home_currency`` only, when given (one kept from a former
+    home currency is not what the user counts in now)."""
+    conversion = invoice.extraction.conversion if invoice.extraction else None
+    if conversion is None or conversion.currency == invoice.currency:
+        return None
+    if home_currency is not None and conversion.currency != home_currency:
+        return None
+    message = language.gettext("≈ %(amount)s at the ECB rate of %(date)s")
+    return message % {
+        "amount": language.money(conversion.amount, conversion.currency),
+        "date": language.date(conversion.rate_date),
+    }
+
+
+def _notice_subject(
+    extraction: Extraction | None,
+    checked: Sequence[str],
+    total: str | None,
+    needs_review: bool,
+    language: _NoticeLanguage,
+) -> str:
+    """``Please check your invoice from Shop: total uncertain`` or ``Invoice from Shop: €5``."""
+    vendor = _subject_vendor(extraction.vendor if extraction else None)
+    if needs_review:
+        problems = _problems(extraction, checked, language)
+        message = N_("Please check your invoice from %(vendor)s: %(problems)s")
+        if not vendor:
+            message = N_("Please check your invoice: %(problems)s")
+        return language.gettext(message) % {"vendor": vendor, "problems": problems}
+    message = N_("Invoice from %(vendor)s: %(total)s") if vendor else N_("Invoice: %(total)s")
+    words = {"vendor": vendor, "total": total or language.gettext("not read")}
+    return language.gettext(message) % words
+
+
+def _subject_vendor(vendor: str | None) -> str | None:
+    # Subjects are single-line by construction: the email package also refuses CR/LF.
+    return " ".join(vendor.split())[:60] if vendor else None
+
+
+def _problems(
+    extraction: Extraction | None, checked: Sequence[str], language: _NoticeLanguage
+) -> str:
     """``total uncertain, vendor not read``: what is wrong with each field to check."""
-    read = {name for name in to_check if extraction and getattr(extraction, name) is not None}
-    problems = [f"{name} {'uncertain' if name in read else 'not read'}" for name in to_check]
-    return ", ".join(problems) or "needs review"
+    read = {name for name in checked if extraction and getattr(extraction, name) is not None}
+    problems = [language.gettext(_PROBLEMS[name, name in read]) for name in checked]
+    return ", ".join(problems) or language.gettext("needs review")
 
 
 def failure_notice(
-    invoice: Invoice, reason: str, *, links: NoticeLinks | None = None
+    invoice: Invoice,
+    reason: str,
+    *,
+    links: NoticeLinks | None = None,
+    locale: str = DEFAULT_LOCALE,
 ) -> OutgoingEmail:
-    """The email sent when a document cannot be read at all: why, and (``links``) the way to
-    the invoice on the page, to replace it with a better copy, delete it or type it in."""
+    """The email sent when a document cannot be read at all, in ``locale``: why (``reason``
+    as the reader gave it; none: a translated default), and (``links``) the way to the
+    invoice on the page, to replace it with a better copy, delete it or type it in."""
+    language = _NoticeLanguage.of(locale)
     context = {
+        "locale": language.locale,
         "name": invoice.uploader.name,
         "invoice_id": invoice.id,
         "filename": invoice.original_filename,
-        "reason": reason.strip().rstrip(".") or "the file could not be read",
+        "reason": reason.strip().rstrip(".") or language.gettext("the file could not be read"),
         "links": links,
         "link_days": ACTION_LINK_LIFETIME.days,
     }
-    subject = "We could not read your invoice"
-    return _render(f"notice:{invoice.id}", invoice.uploader, subject, "failed", context)
+    subject = language.gettext("We could not read your invoice")
+    return _render(
+        f"notice:{invoice.id}",
+        invoice.uploader,
+        subject,
+        "failed",
+        context,
+        templates=environment(language.locale),
+    )
 
 
 def mail_read_notice(
@@ -622,15 +735,6 @@ def _rate_note(invoice: Invoice, conversion: Conversion | None, language: _Langu
 def _invoice_date(invoice: Invoice) -> dt.date:
     printed = invoice.extraction.date if invoice.extraction else None
     return printed or invoice.received_at.date()
-
-
-def _totals(spending: Spending) -> list[CurrencyTotal]:
-    return [CurrencyTotal(c, a) for c, a in spending.totals_by_currency.items()]
-
-
-def _from(vendor: str | None) -> str:
-    # Subjects are single-line by construction: the email package also refuses CR/LF.
-    return f" from {' '.join(vendor.split())[:60]}" if vendor else ""
 
 
 def _render(

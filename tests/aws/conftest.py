@@ -15,7 +15,6 @@ import json
 import os
 import threading
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -242,11 +241,20 @@ class Stack:
         return clients.client(service)
 
     def sent_emails(self) -> list[Message]:
-        """Messages moto's SES accepted from this stack's sender, oldest first."""
-        with urllib.request.urlopen(f"{self.endpoint}/moto-api/data.json", timeout=10) as r:
-            data = json.load(r)
-        raw = data.get("ses", {}).get("RawMessage", [])
-        return [email.message_from_string(m["raw_data"]) for m in raw if m["source"] == self.sender]
+        """Messages moto's SES accepted from this stack's sender, oldest first: read from its
+        backend (the server runs in this process), as moto documents; ``/moto-api/data.json``
+        serialises every service's state and timed out under load once a session's tables
+        held thousands of items."""
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ses import ses_backends
+
+        sent = list(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
+        return [
+            email.message_from_string(m.raw_data)
+            for m in sent
+            if getattr(m, "raw_data", None) is not None
+            and getattr(m, "source", None) == self.sender
+        ]
 
     def emails_to(self, address: str, kind: str) -> list[Message]:
         return [

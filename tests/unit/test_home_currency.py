@@ -9,7 +9,14 @@ import pytest
 
 from billify import services
 from billify.config import Settings
-from billify.domain.models import Conversion, Extraction, Invoice, Uploader
+from billify.domain.emails import OutgoingEmail
+from billify.domain.models import (
+    Conversion,
+    Extraction,
+    Invoice,
+    UnreadableDocument,
+    Uploader,
+)
 from billify.domain.profiles import Profile
 from billify.domain.uploads import validate_upload
 from billify.home_currency import HomeCurrency, refresh_if_stale
@@ -17,6 +24,7 @@ from tests.conftest import png_bytes
 from tests.fake_rates import FakeRates
 from tests.fakes import (
     FakeExtractor,
+    FakeMailer,
     FakeProfileStore,
     FakeQueue,
     FakeRepository,
@@ -93,6 +101,33 @@ def test_the_users_own_home_currency_wins_over_the_servers(owners: Owners) -> No
     conversion = conversion_of(bob)
     assert conversion is not None and conversion.amount == Decimal("10.00")
     assert conversion.rate == 1
+
+
+def sent_to(owners: Owners, email: str) -> OutgoingEmail:
+    assert isinstance(owners.app.mailer, FakeMailer)
+    return [e for e in owners.app.mailer.sent if e.to.email == email][-1]
+
+
+def test_the_notice_is_in_the_users_language_with_the_home_amount(owners: Owners) -> None:
+    owners.profiles.update_profile("ana@example.com", Profile(locale="de"))
+    owners.read(total=Decimal("12.50"), currency="MYR", date=dt.date(2026, 11, 3))
+    notice = sent_to(owners, "ana@example.com")
+    assert notice.subject == "Rechnung von KEDAI BUKU: 12,50\xa0MYR"
+    assert "Hallo Ana," in notice.text and '<html lang="de">' in notice.html
+    assert "≈ 2,50\xa0€ zum EZB-Kurs vom 03.11.2026" in notice.text
+    owners.read("bob@example.com", total=Decimal("12.50"), currency="MYR")  # no profile
+    english = sent_to(owners, "bob@example.com")
+    assert english.subject == "Invoice from KEDAI BUKU: MYR 12.50"
+    assert "≈ EUR 2.50 at the ECB rate of" in english.text
+
+
+def test_a_notice_of_an_unreadable_file_is_in_the_users_language(owners: Owners) -> None:
+    owners.profiles.update_profile("ana@example.com", Profile(locale="fr"))
+    owners.extractor.error = UnreadableDocument("not a PDF (no %PDF header)")
+    owners.read()
+    notice = sent_to(owners, "ana@example.com")
+    assert notice.subject == "Nous n\u2019avons pas pu lire votre facture"
+    assert "Bonjour Ana," in notice.text and "not a PDF (no %PDF header)." in notice.text
 
 
 def test_a_currency_the_ecb_does_not_publish_stays_unconverted(owners: Owners) -> None:

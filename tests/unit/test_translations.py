@@ -1,5 +1,6 @@
-"""The report in the user's language: every message of the report has a German and a French
-translation, the catalogs compile, and money and dates follow the locale (CLDR via Babel)."""
+"""The emails in the user's language: every message of the report and of the notices has a
+German and a French translation, the catalogs compile, and money and dates follow the locale
+(CLDR via Babel)."""
 
 import datetime as dt
 import gettext
@@ -20,22 +21,34 @@ from billify.domain.translations import environment, po_path, translations
 from tests.unit.test_report_email import report
 
 DOMAIN = Path(str(files("billify.domain")))
-TEMPLATES = ("report.html.j2", "report.txt.j2")
+REPORT_TEMPLATES = ("report.html.j2", "report.txt.j2")
+NOTICE_TEMPLATES = ("notice.html.j2", "notice.txt.j2", "failed.html.j2", "failed.txt.j2")
 TRANSLATED = [locale for locale in LOCALES if locale != "en"]
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def used_messages() -> set[str | tuple[str, str]]:
-    """The msgids of the report: its templates (Jinja's Babel extractor, trimmed as the
-    environment renders them) and the words ``notifications`` translates itself."""
+    """The msgids of the translated emails: their templates and the words ``notifications``
+    translates itself."""
+    return template_messages(REPORT_TEMPLATES + NOTICE_TEMPLATES) | python_messages()
+
+
+def template_messages(names: tuple[str, ...]) -> set[str | tuple[str, str]]:
+    """The msgids of ``names`` (Jinja's Babel extractor, trimmed as the environment renders
+    them)."""
     found: set[str | tuple[str, str]] = set()
     options = {"trimmed": "true", "newstyle_gettext": "true"}
-    for name in TEMPLATES:
+    for name in names:
         path = DOMAIN / "templates" / name
         for _, message, _, _ in extract_from_file(
             "jinja2.ext:babel_extract", str(path), options=options
         ):
             found.add(message)
+    return found
+
+
+def python_messages() -> set[str | tuple[str, str]]:
+    found: set[str | tuple[str, str]] = set()
     keywords = {"_": None, "gettext": None, "N_": None}
     for _, message, _, _ in extract_from_file(
         "python", str(DOMAIN / "notifications.py"), keywords=keywords
@@ -54,6 +67,17 @@ def test_the_report_has_messages_to_translate() -> None:
     assert len(messages) > 40
     assert "Top vendors" in messages and "Groceries" in messages
     assert any(isinstance(m, tuple) for m in messages)  # plurals, with ngettext
+
+
+def test_the_notices_have_messages_to_translate() -> None:
+    notices = template_messages(NOTICE_TEMPLATES)
+    assert len(notices) > 40
+    assert "Your invoice has been processed." in notices and "Replace or delete it" in notices
+    assert any(isinstance(m, tuple) for m in notices)  # "(1 invoice)", "7 days"
+    words = python_messages()  # what notifications translates itself: subjects, problems
+    assert "We could not read your invoice" in words and "Invoice: %(total)s" in words
+    assert "vendor not read" in words and "its total and vendor" in words
+    assert "≈ %(amount)s at the ECB rate of %(date)s" in words
 
 
 @pytest.mark.parametrize("locale", TRANSLATED)
@@ -93,7 +117,8 @@ def test_catalogs_compile_with_their_plural_rules(locale: str) -> None:
     zero = compiled.ngettext("%(count)s invoice", "%(count)s invoices", 0)
     assert zero == (one if locale == "fr" else many)
     assert translations(locale) is compiled  # compiled once
-    assert environment(locale).get_template("report.html.j2") is not None
+    for name in REPORT_TEMPLATES + NOTICE_TEMPLATES:
+        assert environment(locale).get_template(name) is not None
 
 
 def test_other_languages_get_the_english_report() -> None:
