@@ -369,10 +369,12 @@ print(json.dumps({"result": result, "peak": tracemalloc.get_traced_memory()[1]})
 
 def aggregator_peak(month: Month) -> tuple[dict[str, Any], int]:
     """Run the aggregator in its own interpreter (moto's server runs in this one, and its
-    allocations would be traced too): its result and its peak traced memory in bytes."""
+    allocations would be traced too): its result and its peak traced memory in bytes. No
+    rates refresh: ``runtime()`` would start one in a thread, whose allocations would be
+    traced too whenever it overlapped the measured call."""
     done = subprocess.run(
         [sys.executable, "-c", _MEASURE, str(month)],
-        env=dict(os.environ),
+        env={**os.environ, "BILLIFY_RATES_URL": ""},
         capture_output=True,
         text=True,
         timeout=120,
