@@ -42,6 +42,10 @@ def billify_serve(environment: dict[str, str], log_path: Path) -> Iterator[str]:
     """Start `billify serve` on a free port, wait until it answers, yield its base URL; the
     server's output goes to ``log_path`` (shown if it dies while starting)."""
     port = free_port()
+    # Workers at normal priority: at idle priority (the default) they would wait for the
+    # other tests running beside this one (pytest-xdist) to leave a core free. What idle
+    # priority does is tested in tests/integration/test_report_worker.py.
+    environment = {"BILLIFY_WORKER_NICE": "0", **environment}
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "billify.entrypoints.cli", "serve", "--port", str(port)],

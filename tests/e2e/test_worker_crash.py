@@ -54,6 +54,7 @@ def test_sigkill_during_a_burst_loses_nothing_and_doubles_nothing(tmp_path: Path
             "BILLIFY_VISIBILITY_TIMEOUT": "2",
             "BILLIFY_POLL_INTERVAL": "0.02",
             "BILLIFY_WORKERS": "0",
+            "BILLIFY_WORKER_NICE": "0",  # not idle: other tests run beside this one (xdist)
             "MARKER_DIR": str(markers),
             "HOLD_FILE": str(tmp_path / "hold"),
             "EXTRACT_SECONDS": "0.02",
